@@ -8,6 +8,76 @@ CLANG ?= clang
 PYTHON := /usr/bin/python3
 FUZZ_SECONDS ?= 20
 
+
+# ---------------------------------------------------------------- dependencies
+.PHONY: deps
+deps:
+	@B=$(B) bash scripts/deps.sh
+
+NEWLIB := $(B)/newlib/x86_64-elf
+GCCINC := $(shell $(HOSTCC) -print-file-name=include)
+
+# ---------------------------------------------------------------- the image
+# Bare metal with the host gcc: no Linux predefines, no host headers, no red
+# zone (interrupts push onto the same stack), no PIC, frame pointers kept for
+# backtraces.  Kernel code is general-registers-only so interrupt handlers
+# never touch SSE state; app code may use SSE (newlib needs it).
+BASE_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
+	-ffreestanding -nostdinc -isystem $(NEWLIB)/include -isystem $(GCCINC) \
+	-U__linux__ -U__linux -U__unix__ -U__unix -Ulinux -Uunix -U__gnu_linux__ \
+	-mno-red-zone -fno-pic -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-strict-aliasing \
+	-ffunction-sections -MMD -MP \
+	-D_POSIX_MONOTONIC_CLOCK=200112L
+KCFLAGS := $(BASE_CFLAGS) -mgeneral-regs-only
+ACFLAGS := $(BASE_CFLAGS)
+ASFLAGS := -I. -D__ASSEMBLY__ -MMD -MP
+LDFLAGS := -nostdlib -static -T linker.ld -z noexecstack -z max-page-size=4096 --no-warn-rwx-segments --gc-sections
+
+KSRCS := $(wildcard boot/*.c kernel/*.c mm/*.c)
+KASRCS := $(wildcard boot/*.S kernel/*.S)
+ASRCS := $(wildcard apps/*.c)
+KOBJS := $(patsubst %.c,$(B)/obj/%.o,$(KSRCS)) $(patsubst %.S,$(B)/obj/%.o,$(KASRCS))
+AOBJS := $(patsubst %.c,$(B)/obj/%.o,$(ASRCS))
+OBJS := $(KOBJS) $(AOBJS)
+LIBS := $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
+
+$(B)/obj/apps/%.o: apps/%.c | deps
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(HOSTCC) $(ACFLAGS) -c -o $@ $<
+$(B)/obj/%.o: %.c | deps
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(HOSTCC) $(KCFLAGS) -c -o $@ $<
+$(B)/obj/%.o: %.S
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	@$(HOSTCC) $(ASFLAGS) -c -o $@ $<
+
+# Two passes: the second embeds the symbol table of the first (for
+# backtraces).  .ksyms sits after all code, so no function may move; the
+# check below proves it.
+$(B)/tether.pass1.elf: $(OBJS) linker.ld
+	ld $(LDFLAGS) -o $@ $(OBJS) --start-group $(LIBS) --end-group
+$(B)/ksyms.S: $(B)/tether.pass1.elf scripts/ksyms.sh
+	bash scripts/ksyms.sh $< > $@
+$(B)/ksyms.o: $(B)/ksyms.S
+	$(HOSTCC) -c -o $@ $<
+$(B)/tether.elf: $(B)/tether.pass1.elf $(B)/ksyms.o
+	ld $(LDFLAGS) -o $@ $(OBJS) $(B)/ksyms.o --start-group $(LIBS) --end-group
+	@cmp -s <(nm $< | grep -i ' t ' | sort) <(nm $@ | grep -i ' t ' | sort) || \
+		{ echo "error: functions moved between the two link passes (linker.ld: .ksyms must stay last)"; exit 1; }
+$(B)/tether.bin: $(B)/tether.elf
+	objcopy -O binary $< $@
+	@size $< | tail -1 | awk '{printf "tether: text %d data %d bss %d bytes; image %s\n", $$1, $$2, $$3, "$@"}'
+
+.PHONY: all kernel
+all: deps $(B)/tether.bin
+kernel: $(B)/tether.bin
+
+-include $(OBJS:.o=.d)
+
 # ---------------------------------------------------------------- host tests
 .SECONDEXPANSION:
 UNIT_TESTS :=

@@ -1,0 +1,57 @@
+/* App registry and launcher: finds app=NAME and runs it in its own app thread. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "apps/app.h"
+#include "kernel/console.h"
+#include "kernel/panic.h"
+#include "kernel/params.h"
+#include "kernel/thread.h"
+
+PARAM(app, .key = "app", .type = CMDLINE_STR, .defval = "selftest", .on_bad = CMDLINE_FATAL,
+      .help = "the built-in app to run (default selftest)");
+
+extern const struct app __apps_start[], __apps_end[];
+
+static const struct app *chosen;
+static char *argv_buf[34];
+
+const struct app *app_find(const char *name)
+{
+	for (const struct app *a = __apps_start; a < __apps_end; a++)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return 0;
+}
+
+static void app_thread(void *arg)
+{
+	(void)arg;
+	int argc = params_argc() + 1;
+	argv_buf[0] = (char *)chosen->name;
+	for (int i = 1; i < argc; i++)
+		argv_buf[i] = params_argv()[i - 1];
+	argv_buf[argc] = 0;
+	pr_info("app: starting %s (app_main, %d argument%s)\n", chosen->name, argc - 1,
+		argc == 2 ? "" : "s");
+	/* exit() rather than returning: it flushes stdio and runs atexit handlers. */
+	exit(chosen->main(argc, argv_buf));
+}
+
+void app_run(void)
+{
+	const char *name = param_get("app")->str;
+	chosen = app_find(name);
+	if (!chosen) {
+		con_printf("cmdline: app=%s: no such app; expected one of:", name);
+		for (const struct app *a = __apps_start; a < __apps_end; a++)
+			con_printf(" %s%s", a->name, a + 1 < __apps_end ? "," : "");
+		con_printf("; cannot continue\n");
+		tether_exit(TETHER_EXIT_CMDLINE);
+	}
+	struct thread *t = thread_create(chosen->name, THREAD_PRIO_NORMAL, THREAD_APP, app_thread, 0);
+	if (!t)
+		panic("cannot start app %s", chosen->name);
+	int status = thread_join(t);
+	tether_exit(status);
+}

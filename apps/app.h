@@ -1,0 +1,29 @@
+/*
+ * Built-in apps.  An app is linked into the image and registered with
+ * APP(); the command-line key app=NAME picks one, and it runs as
+ * main(argc, argv) in an app thread (app stack partition, libc allowed)
+ * with the arguments after "--".  argv[0] is the app's name.  Its return
+ * value, or the status given to exit(), becomes the node's exit status.
+ */
+#ifndef APPS_APP_H
+#define APPS_APP_H
+
+struct app {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *help;
+};
+
+#define APP(id, name_, main_, help_)                                                               \
+	static const struct app app_##id __attribute__((section(".apps." #id), used, aligned(8))) = \
+		{ name_, main_, help_ }
+
+const struct app *app_find(const char *name);
+
+/*
+ * Start the app named by app= and wait for it; ends the node with its exit
+ * status.  Runs in the kernel's main thread.
+ */
+_Noreturn void app_run(void);
+
+#endif

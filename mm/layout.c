@@ -1,0 +1,283 @@
+/*
+ * mm_layout: plans the static memory partitions into the usable RAM regions.
+ *
+ * Works on a sorted scratch copy of the regions.  Placing a partition inside
+ * a region splits it into at most two remainders, so the scratch needs one
+ * slot per partition beyond the input regions.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernel/assert.h"
+#include "kernel/fmt.h"
+#include "mm/layout.h"
+
+#define KIB 1024ull
+#define MIB (1024ull * 1024ull)
+
+struct scratch {
+	struct mm_region r[MM_LAYOUT_MAX_REGIONS + MM_LAYOUT_MAX_PARTS];
+	size_t n;
+};
+
+static bool is_pow2(uint64_t x)
+{
+	return x != 0 && (x & (x - 1)) == 0;
+}
+
+/* Saturates at the largest multiple of a instead of wrapping. */
+static uint64_t round_up(uint64_t x, uint64_t a)
+{
+	if (x > UINT64_MAX - (a - 1))
+		return UINT64_MAX & ~(a - 1);
+	return (x + a - 1) & ~(a - 1);
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* ram * permille / 1000 without overflowing the product. */
+static uint64_t share(uint64_t ram, unsigned permille)
+{
+	return ram / 1000 * permille + ram % 1000 * permille / 1000;
+}
+
+/* Aligned start of an allocation in r, and the room from there to r's end (0 if none). */
+static uint64_t room_in(const struct mm_region *r, uint64_t align, uint64_t *at)
+{
+	uint64_t end = r->base + r->len;
+
+	*at = round_up(r->base, align);
+	return *at < end && *at >= r->base ? end - *at : 0;
+}
+
+static uint64_t largest_room(const struct scratch *s, uint64_t align)
+{
+	uint64_t best = 0, at;
+
+	for (size_t i = 0; i < s->n; i++) {
+		uint64_t room = room_in(&s->r[i], align, &at);
+
+		if (room > best)
+			best = room;
+	}
+	return best;
+}
+
+/* Removes [at, at+size) from region i, keeping the array sorted and free of empty entries. */
+static void take(struct scratch *s, size_t i, uint64_t at, uint64_t size)
+{
+	struct mm_region *r = &s->r[i];
+	uint64_t end = r->base + r->len;
+	struct mm_region head = {r->base, at - r->base};
+	struct mm_region tail = {at + size, end - (at + size)};
+
+	ASSERT(at >= r->base && size <= end - at);
+	if (head.len != 0 && tail.len != 0) {
+		ASSERT(s->n < sizeof(s->r) / sizeof(s->r[0]));
+		memmove(&s->r[i + 2], &s->r[i + 1], (s->n - i - 1) * sizeof(s->r[0]));
+		s->r[i] = head;
+		s->r[i + 1] = tail;
+		s->n++;
+	} else if (head.len != 0 || tail.len != 0) {
+		s->r[i] = head.len != 0 ? head : tail;
+	} else {
+		memmove(&s->r[i], &s->r[i + 1], (s->n - i - 1) * sizeof(s->r[0]));
+		s->n--;
+	}
+}
+
+/*
+ * A byte count for a message: KiB under 1 MiB, else MiB.  Requirements are
+ * rounded up and availability down, so the text never understates a gap.
+ */
+static void fmt_amount(char *buf, size_t len, uint64_t v, bool up)
+{
+	uint64_t kib = up ? v / KIB + (v % KIB != 0) : v / KIB;
+
+	if (kib < 1024)
+		fmt_snprintf(buf, len, "%llu KiB", (unsigned long long)kib);
+	else
+		fmt_snprintf(buf, len, "%llu MiB",
+			     (unsigned long long)(up ? v / MIB + (v % MIB != 0) : v / MIB));
+}
+
+static void set_err(char *err, size_t errlen, const char *msg)
+{
+	if (err != NULL && errlen > 0)
+		fmt_snprintf(err, errlen, "%s", msg);
+}
+
+static void report_shortfall(const struct mm_part_spec *sp, uint64_t need, uint64_t largest,
+			     uint64_t unplaced, uint64_t free_left, char *err, size_t errlen)
+{
+	char more_s[32], need_s[32], left_s[32];
+	uint64_t more = need > largest ? need - largest : 0;
+
+	if (unplaced > free_left && unplaced - free_left > more)
+		more = unplaced - free_left;
+	if (err == NULL || errlen == 0)
+		return;
+	fmt_amount(more_s, sizeof(more_s), more, true);
+	fmt_amount(need_s, sizeof(need_s), need, true);
+	fmt_amount(left_s, sizeof(left_s), largest, false);
+	if (largest == 0)
+		fmt_snprintf(err, errlen, "need %s more for %s (it needs %s%s; no free memory is left)",
+			     more_s, sp->descr, sp->sizing == MM_SIZE_REST ? "at least " : "",
+			     need_s);
+	else
+		fmt_snprintf(err, errlen,
+			     "need %s more for %s (it needs %s%s; the largest free block left is %s)",
+			     more_s, sp->descr, sp->sizing == MM_SIZE_REST ? "at least " : "",
+			     need_s, left_s);
+}
+
+static void check_specs(const struct mm_part_spec *specs, size_t n)
+{
+	size_t rest = 0;
+
+	ASSERT(n <= MM_LAYOUT_MAX_PARTS);
+	for (size_t i = 0; i < n; i++) {
+		const struct mm_part_spec *sp = &specs[i];
+
+		ASSERT(sp->name != NULL && sp->descr != NULL);
+		ASSERT(is_pow2(sp->align) && sp->align >= 4096);
+		ASSERT(sp->sizing == MM_SIZE_FIXED || sp->sizing == MM_SIZE_FRACTION ||
+		       sp->sizing == MM_SIZE_REST);
+		ASSERT(sp->sizing != MM_SIZE_FRACTION || sp->permille <= 1000);
+		if (sp->sizing == MM_SIZE_REST)
+			rest++;
+	}
+	ASSERT(rest <= 1);
+}
+
+/* Sorted copy of the non-empty regions; -E2BIG when there are too many. */
+static int load_regions(struct scratch *s, const struct mm_region *free, size_t nfree)
+{
+	s->n = 0;
+	for (size_t i = 0; i < nfree; i++) {
+		struct mm_region r = free[i];
+		size_t j;
+
+		if (r.len == 0)
+			continue;
+		ASSERT(r.base + r.len > r.base);
+		if (s->n == MM_LAYOUT_MAX_REGIONS)
+			return -E2BIG;
+		for (j = s->n; j > 0 && s->r[j - 1].base > r.base; j--)
+			s->r[j] = s->r[j - 1];
+		s->r[j] = r;
+		s->n++;
+	}
+	for (size_t i = 1; i < s->n; i++)
+		ASSERT(s->r[i - 1].base + s->r[i - 1].len <= s->r[i].base);
+	return 0;
+}
+
+int mm_layout_plan(const struct mm_part_spec *specs, size_t n, const struct mm_region *free,
+		   size_t nfree, uint64_t ram_total, struct mm_place *out, char *err, size_t errlen)
+{
+	struct scratch s;
+	uint64_t size[MM_LAYOUT_MAX_PARTS];
+	size_t rest = n;
+	uint64_t rest_min = 0;
+
+	ASSERT(specs != NULL || n == 0);
+	ASSERT(out != NULL || n == 0);
+	ASSERT(free != NULL || nfree == 0);
+	check_specs(specs, n);
+	set_err(err, errlen, "");
+
+	if (load_regions(&s, free, nfree) != 0) {
+		if (err != NULL && errlen > 0)
+			fmt_snprintf(err, errlen,
+				     "the memory map has too many usable regions (the limit is %d)",
+				     MM_LAYOUT_MAX_REGIONS);
+		return -E2BIG;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		const struct mm_part_spec *sp = &specs[i];
+		uint64_t want = sp->bytes;
+
+		if (sp->sizing == MM_SIZE_FRACTION && share(ram_total, sp->permille) > want)
+			want = share(ram_total, sp->permille);
+		if (sp->sizing == MM_SIZE_REST) {
+			rest = i;
+			rest_min = round_up(want > sp->align ? want : sp->align, sp->align);
+			size[i] = rest_min;
+		} else {
+			size[i] = round_up(want, sp->align);
+		}
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		bool placed = false;
+
+		if (i == rest)
+			continue;
+		out[i].base = 0;
+		out[i].size = 0;
+		if (size[i] == 0)
+			continue;
+		for (size_t r = 0; r < s.n && !placed; r++) {
+			uint64_t at;
+
+			if (room_in(&s.r[r], specs[i].align, &at) >= size[i]) {
+				take(&s, r, at, size[i]);
+				out[i].base = at;
+				out[i].size = size[i];
+				placed = true;
+			}
+		}
+		if (!placed) {
+			uint64_t unplaced = 0, free_left = 0;
+
+			/* REST is placed last whatever its position, so it is still owed too. */
+			for (size_t j = i; j < n; j++) {
+				if (j != rest)
+					unplaced = sat_add(unplaced, size[j]);
+			}
+			if (rest < n)
+				unplaced = sat_add(unplaced, rest_min);
+			for (size_t r = 0; r < s.n; r++)
+				free_left = sat_add(free_left, s.r[r].len);
+			report_shortfall(&specs[i], size[i], largest_room(&s, specs[i].align),
+					 unplaced, free_left, err, errlen);
+			return -ENOMEM;
+		}
+	}
+
+	if (rest < n) {
+		const struct mm_part_spec *sp = &specs[rest];
+		uint64_t best = 0, best_at = 0, at;
+		size_t best_r = 0;
+
+		for (size_t r = 0; r < s.n; r++) {
+			uint64_t room = room_in(&s.r[r], sp->align, &at) & ~(sp->align - 1);
+
+			if (room > best) {
+				best = room;
+				best_at = at;
+				best_r = r;
+			}
+		}
+		if (best < rest_min) {
+			uint64_t free_left = 0;
+
+			for (size_t r = 0; r < s.n; r++)
+				free_left = sat_add(free_left, s.r[r].len);
+			report_shortfall(sp, rest_min, best, rest_min, free_left, err, errlen);
+			return -ENOMEM;
+		}
+		take(&s, best_r, best_at, best);
+		out[rest].base = best_at;
+		out[rest].size = best;
+	}
+	return 0;
+}
