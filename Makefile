@@ -26,9 +26,9 @@ BASE_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
 	-ffreestanding -nostdinc -isystem $(NEWLIB)/include -isystem $(GCCINC) \
 	-U__linux__ -U__linux -U__unix__ -U__unix -Ulinux -Uunix -U__gnu_linux__ \
 	-mno-red-zone -fno-pic -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
-	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-strict-aliasing \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-strict-aliasing -fno-delete-null-pointer-checks \
 	-ffunction-sections -MMD -MP \
-	-D_POSIX_MONOTONIC_CLOCK=200112L
+	-D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L
 KCFLAGS := $(BASE_CFLAGS) -mgeneral-regs-only
 ACFLAGS := $(BASE_CFLAGS)
 ASFLAGS := -I. -D__ASSEMBLY__ -MMD -MP

@@ -128,7 +128,7 @@ int cmdline_parse(struct cmdline *cl, const char *line, char *err, size_t errlen
 				src++;
 				continue;
 			}
-			if (*src == '=' && !in_quote && eq == NULL)
+			if (*src == '=' && eq == NULL)
 				eq = dst;
 			*dst++ = *src++;
 		}

@@ -4,10 +4,10 @@
  *
  * Syntax.  Tokens are separated by spaces, tabs, CR or LF.  Double quotes
  * group characters (including blanks) into a token and are removed:
- * key="a b c" has the value "a b c".  There is no escape character.  Each
- * token before a standalone (unquoted) "--" is either key=value (split at
- * the first unquoted '='; the value may be empty) or a bare key (value
- * NULL).  Keys must match [A-Za-z0-9._-]+.  Every token after "--" is an
+ * key="a b c" and "key=a b c" both give key "key", value "a b c".  There is
+ * no escape character.  Each token before a standalone (unquoted) "--" is
+ * either key=value (split at the first '=', quoted or not; the value may be
+ * empty) or a bare key (value NULL).  Keys must match [A-Za-z0-9._-]+.  Every token after "--" is an
  * application argument, kept verbatim (a further "--" included).
  *
  * The image token.  Loaders (QEMU -kernel, GRUB, iPXE) put the image path or

@@ -145,19 +145,31 @@ void trap_backtrace(uint64_t rip, uint64_t rbp)
 	print_sym("  ", rip);
 	if (thread_stack_bounds(rbp, &lo, &hi) != 0)
 		return;
-	for (int depth = 0; depth < 32; depth++) {
+	uint64_t last = 0, repeats = 0;
+	for (int depth = 0; depth < 4096; depth++) {
 		if (rbp < lo || rbp + 16 > hi || (rbp & 7))
 			break;
 		const uint64_t *fp = (const uint64_t *)rbp;
 		uint64_t ret = fp[1];
 		if (ret == 0)
 			break;
-		/* The return address points after the call; look up the call itself. */
-		print_sym("  ", ret - 1);
+		/* Runaway recursion would bury the interesting frames: fold repeats. */
+		if (ret == last) {
+			repeats++;
+		} else {
+			if (repeats)
+				con_printf("  ... the frame above repeated %lu more times\n", repeats);
+			repeats = 0;
+			/* The return address points after the call; name the call itself. */
+			print_sym("  ", ret - 1);
+		}
+		last = ret;
 		if (fp[0] <= rbp)
 			break;
 		rbp = fp[0];
 	}
+	if (repeats)
+		con_printf("  ... the frame above repeated %lu more times\n", repeats);
 }
 
 void trap_dump(const struct trap_frame *f, const char *why)

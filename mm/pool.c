@@ -59,11 +59,30 @@ static long obj_index(const struct mm_pool *p, uintptr_t addr)
 	return (long)(off / p->objsize);
 }
 
+/* Start of the objects when the bitmap describes n of them; 0 if that leaves no room. */
+static uintptr_t objects_base(uintptr_t bm, uintptr_t end, size_t n, size_t align)
+{
+	size_t words = (n + WORD_BITS - 1) / WORD_BITS;
+	uintptr_t base;
+
+	if (words > (end - bm) / sizeof(uint64_t))
+		return 0;
+	base = align_up(bm + words * sizeof(uint64_t), align);
+	return base >= bm && base <= end ? base : 0;
+}
+
+static bool fits(uintptr_t bm, uintptr_t end, size_t n, size_t stride, size_t align)
+{
+	uintptr_t base = objects_base(bm, end, n, align);
+
+	return base != 0 && (end - base) / stride >= n;
+}
+
 int mm_pool_init(struct mm_pool *p, const char *name, void *mem, size_t len, size_t objsize,
 		 size_t align)
 {
-	uintptr_t start = (uintptr_t)mem, end, bm, base = 0;
-	size_t stride, n, words = 0;
+	uintptr_t start = (uintptr_t)mem, end, bm, base;
+	size_t stride, n;
 
 	ASSERT(p != NULL);
 	ASSERT(objsize > 0);
@@ -86,33 +105,27 @@ int mm_pool_init(struct mm_pool *p, const char *name, void *mem, size_t len, siz
 		return -EINVAL;
 
 	/*
-	 * The bitmap's size depends on the count it describes: start from the
-	 * count that would fit without it and shrink until bitmap plus objects
-	 * fit.  Each step lands on a count that fits with the previous (larger)
-	 * bitmap, so this takes a handful of iterations.
+	 * The bitmap's size depends on the count it describes.  Shrink from the
+	 * count that would fit without a bitmap, jumping to what fits beside the
+	 * current bitmap; a jump can overshoot by what one alignment step of the
+	 * bitmap's end is worth, so then creep back up to the true maximum.
 	 */
 	n = (end - bm) / stride;
-	while (n > 0) {
-		words = (n + WORD_BITS - 1) / WORD_BITS;
-		if (words > (end - bm) / sizeof(uint64_t)) {
-			n = (end - bm) / sizeof(uint64_t) * WORD_BITS;
-			continue;
-		}
-		base = align_up(bm + words * sizeof(uint64_t), align);
-		if (base > end || base < bm) {
-			/* Alignment padding alone overflows: try with one bitmap word less. */
-			n = words > 1 ? (words - 1) * WORD_BITS : 0;
-			continue;
-		}
-		if ((end - base) / stride >= n)
-			break;
-		n = (end - base) / stride;
+	while (n > 0 && !fits(bm, end, n, stride, align)) {
+		base = objects_base(bm, end, n, align);
+		if (base != 0 && (end - base) / stride < n - 1)
+			n = (end - base) / stride;
+		else
+			n--;
 	}
+	while (fits(bm, end, n + 1, stride, align))
+		n++;
 	if (n == 0)
 		return -EINVAL;
 
+	base = objects_base(bm, end, n, align);
 	p->inuse = (uint64_t *)bm;
-	memset(p->inuse, 0, words * sizeof(uint64_t));
+	memset(p->inuse, 0, (n + WORD_BITS - 1) / WORD_BITS * sizeof(uint64_t));
 	p->base = base;
 	p->objsize = stride;
 	p->nobjs = n;

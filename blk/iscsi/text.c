@@ -265,26 +265,20 @@ int iscsi_text_parse_number(const char *v, size_t len, uint64_t max, uint64_t *o
 	ASSERT(out != NULL);
 	if (len == 0)
 		return -EINVAL;
-	if (len >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X' || v[1] == 'b' || v[1] == 'B')) {
+	if (len > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+		for (size_t i = 2; i < len; i++) {
+			int d = hex_val(v[i]);
+			if (d < 0 || val >> 60)
+				return -EINVAL;
+			val = val << 4 | (uint64_t)d;
+		}
+	} else if (len > 2 && v[0] == '0' && (v[1] == 'b' || v[1] == 'B')) {
 		uint8_t bin[8];
 		size_t n;
-		size_t i = 0;
 
-		/* leading zero bytes do not count against the 64-bit limit */
-		if (v[1] == 'x' || v[1] == 'X') {
-			size_t skip = 2;
-			while (len - skip > 16 && v[skip] == '0')
-				skip++;
-			if (len - skip > 16)
-				return -EINVAL;
-			char tmp[19] = {'0', 'x'};
-			memcpy(tmp + 2, v + skip, len - skip);
-			if (iscsi_text_decode_binary(tmp, 2 + len - skip, bin, sizeof(bin), &n) < 0)
-				return -EINVAL;
-		} else if (iscsi_text_decode_binary(v, len, bin, sizeof(bin), &n) < 0) {
+		if (iscsi_text_decode_binary(v, len, bin, sizeof(bin), &n) < 0)
 			return -EINVAL;
-		}
-		for (i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++)
 			val = val << 8 | bin[i];
 	} else {
 		for (size_t i = 0; i < len; i++) {
