@@ -34,12 +34,15 @@ ACFLAGS := $(BASE_CFLAGS)
 ASFLAGS := -I. -D__ASSEMBLY__ -MMD -MP
 LDFLAGS := -nostdlib -static -T linker.ld -z noexecstack -z max-page-size=4096 --no-warn-rwx-segments --gc-sections
 
-KSRCS := $(wildcard boot/*.c kernel/*.c mm/*.c)
+KSRCS := $(wildcard boot/*.c kernel/*.c mm/*.c net/*.c)
 KASRCS := $(wildcard boot/*.S kernel/*.S)
+# Extra kernel objects (lwIP and its port) come from net/*.mk fragments.
+EXTRA_KOBJS :=
+include $(wildcard net/*.mk)
 ASRCS := $(wildcard apps/*.c)
 KOBJS := $(patsubst %.c,$(B)/obj/%.o,$(KSRCS)) $(patsubst %.S,$(B)/obj/%.o,$(KASRCS))
 AOBJS := $(patsubst %.c,$(B)/obj/%.o,$(ASRCS))
-OBJS := $(KOBJS) $(AOBJS)
+OBJS := $(KOBJS) $(EXTRA_KOBJS) $(AOBJS)
 LIBS := $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
 
 $(B)/obj/apps/%.o: apps/%.c | deps
@@ -114,3 +117,30 @@ fuzz: $(FZ_BINS)
 $(B)/%/:
 	@mkdir -p $@
 
+
+# ---------------------------------------------------------------- run, test, bench
+QEMU_DIRECT := qemu-system-x86_64 -nodefaults -machine pc -m 128 -display none -no-reboot \
+	-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
+RUN_APPEND ?= app=selftest
+
+.PHONY: run test system bench clean
+# The main job: boot a node and run its workload; QEMU's status follows
+# tether's exit convention (33 + 2N), so 33 means the app exited 0.
+run: all
+	@echo "== booting build/tether.bin in QEMU (TCG): $(RUN_APPEND)"
+	@$(QEMU_DIRECT) -kernel $(B)/tether.bin -append "$(RUN_APPEND)"; s=$$?; \
+		echo "== QEMU exit status $$s (tether exit $$(( (s - 33) / 2 )))"; test $$s -eq 33
+
+system: all
+	cd tests/system && $(PYTHON) -m pytest -v -rs
+
+test: all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory system
+
+bench: all
+	$(PYTHON) scripts/bench.py
+
+clean:
+	rm -rf $(B)/obj $(B)/unit $(B)/fuzz $(B)/tether* $(B)/ksyms.*

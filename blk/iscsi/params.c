@@ -373,6 +373,7 @@ static int apply_other(struct iscsi_neg *n, const struct iscsi_kv *kv, struct is
 	char key[ISCSI_TEXT_KEY_MAX + 1];
 	uint64_t v;
 
+	ASSERT(kv->key_len <= ISCSI_TEXT_KEY_MAX);
 	for (size_t i = 0; i < sizeof(forbidden) / sizeof(forbidden[0]); i++)
 		if (iscsi_kv_is(kv, forbidden[i]))
 			return fail(n, kv, -EPROTO, "key not allowed from a target in this stage");
@@ -461,7 +462,6 @@ int iscsi_neg_finish(struct iscsi_neg *n)
 		switch (k->kind) {
 		case K_DIGEST:
 			if (ours == ISCSI_DIGEST_CRC32C) {
-				n->bad_key[0] = '\0';
 				memcpy(n->bad_key, k->name, strlen(k->name) + 1);
 				n->why = "target never answered the CRC32C digest we require";
 				return -EOPNOTSUPP;

@@ -1,0 +1,102 @@
+"""System-test harness: boot tether in QEMU (TCG) and hand back what it said.
+
+In the spirit of U-Boot's test/py: every test boots the real image, waits
+under a timeout, and checks both QEMU's exit status and the serial log.
+tether's exit convention: status N -> QEMU exits 33 + 2N (see README).
+"""
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("B", os.path.join(ROOT, "build"))
+IMAGE = os.environ.get("TETHER_IMAGE", os.path.join(BUILD, "tether.bin"))
+ELF = os.path.join(BUILD, "tether.elf")
+QEMU = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
+
+EXIT_PANIC = 100
+EXIT_CMDLINE = 101
+EXIT_NOMEM = 102
+
+
+def qemu_status(n):
+    """QEMU's exit status for a tether exit status n."""
+    return 33 + 2 * n
+
+
+@dataclass
+class Boot:
+    status: int
+    log: str
+    seconds: float
+    cmd: list
+
+    @property
+    def tether_exit(self):
+        m = re.search(r"tether: exit (\d+)", self.log)
+        return int(m.group(1)) if m else None
+
+    def lines(self, needle):
+        return [l for l in self.log.splitlines() if needle in l]
+
+    def require(self, *needles):
+        for n in needles:
+            assert n in self.log, f"expected {n!r} in the serial log:\n{self.log}"
+
+    def __str__(self):
+        return f"status {self.status} after {self.seconds:.1f}s\n{self.log}"
+
+
+def boot(append="", mem=128, timeout=120, image=None, extra=(), debug_exit=True, stop_on=None):
+    """Boot the image with -kernel and return a Boot.
+
+    stop_on: a regex; when it shows up on serial, QEMU is stopped (for runs
+    that do not end by themselves, e.g. without isa-debug-exit).
+    """
+    cmd = [QEMU, "-nodefaults", "-machine", "pc", "-m", str(mem), "-display", "none",
+           "-no-reboot", "-serial", "stdio", "-kernel", image or IMAGE, "-append", append]
+    if debug_exit:
+        cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    cmd += list(extra)
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL)
+    out = []
+    try:
+        deadline = t0 + timeout
+        os.set_blocking(proc.stdout.fileno(), False)
+        buf = b""
+        while True:
+            chunk = proc.stdout.read()
+            if chunk:
+                buf += chunk
+                if stop_on and re.search(stop_on, buf.decode(errors="replace")):
+                    break
+            elif proc.poll() is not None:
+                break
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        out.append(buf)
+    finally:
+        if proc.poll() is None:
+            proc.kill()  # ours, by PID
+            proc.wait()
+        rest = proc.stdout.read() or b""
+        out.append(rest)
+    log = b"".join(out).decode(errors="replace").replace("\r\n", "\n")
+    took = time.monotonic() - t0
+    if proc.returncode is not None and proc.returncode < 0 and not stop_on:
+        pytest.fail(f"QEMU did not finish within {timeout}s: {' '.join(cmd)}\n{log}")
+    return Boot(proc.returncode, log, took, cmd)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def image_built():
+    if not os.path.exists(IMAGE):
+        pytest.exit(f"{IMAGE} is missing: run 'make' first", returncode=2)
