@@ -113,30 +113,6 @@ static void set_err(char *err, size_t errlen, const char *msg)
 		fmt_snprintf(err, errlen, "%s", msg);
 }
 
-static void report_shortfall(const struct mm_part_spec *sp, uint64_t need, uint64_t largest,
-			     uint64_t unplaced, uint64_t free_left, char *err, size_t errlen)
-{
-	char more_s[32], need_s[32], left_s[32];
-	uint64_t more = need > largest ? need - largest : 0;
-
-	if (unplaced > free_left && unplaced - free_left > more)
-		more = unplaced - free_left;
-	if (err == NULL || errlen == 0)
-		return;
-	fmt_amount(more_s, sizeof(more_s), more, true);
-	fmt_amount(need_s, sizeof(need_s), need, true);
-	fmt_amount(left_s, sizeof(left_s), largest, false);
-	if (largest == 0)
-		fmt_snprintf(err, errlen, "need %s more for %s (it needs %s%s; no free memory is left)",
-			     more_s, sp->descr, sp->sizing == MM_SIZE_REST ? "at least " : "",
-			     need_s);
-	else
-		fmt_snprintf(err, errlen,
-			     "need %s more for %s (it needs %s%s; the largest free block left is %s)",
-			     more_s, sp->descr, sp->sizing == MM_SIZE_REST ? "at least " : "",
-			     need_s, left_s);
-}
-
 static void check_specs(const struct mm_part_spec *specs, size_t n)
 {
 	size_t rest = 0;
@@ -179,27 +155,33 @@ static int load_regions(struct scratch *s, const struct mm_region *free, size_t 
 	return 0;
 }
 
-int mm_layout_plan(const struct mm_part_spec *specs, size_t n, const struct mm_region *free,
-		   size_t nfree, uint64_t ram_total, struct mm_place *out, char *err, size_t errlen)
+/* Why a plan failed: the first partition that did not fit, and the state at that point. */
+struct failure {
+	size_t idx;         /* spec that did not fit */
+	uint64_t need;      /* its size (REST: its minimum) */
+	uint64_t largest;   /* the largest span it could have used */
+	uint64_t unplaced;  /* its size plus that of every spec not yet placed */
+	uint64_t free_left; /* all free bytes left at that point */
+};
+
+static uint64_t free_total(const struct scratch *s)
 {
-	struct scratch s;
+	uint64_t t = 0;
+
+	for (size_t r = 0; r < s->n; r++)
+		t = sat_add(t, s->r[r].len);
+	return t;
+}
+
+/*
+ * One planning pass over the regions already in s (consumed), with
+ * ram_total for the FRACTION shares.  Returns 0 or -ENOMEM with *f filled.
+ */
+static int plan_once(const struct mm_part_spec *specs, size_t n, struct scratch *s,
+		     uint64_t ram_total, struct mm_place *out, struct failure *f)
+{
 	uint64_t size[MM_LAYOUT_MAX_PARTS];
 	size_t rest = n;
-	uint64_t rest_min = 0;
-
-	ASSERT(specs != NULL || n == 0);
-	ASSERT(out != NULL || n == 0);
-	ASSERT(free != NULL || nfree == 0);
-	check_specs(specs, n);
-	set_err(err, errlen, "");
-
-	if (load_regions(&s, free, nfree) != 0) {
-		if (err != NULL && errlen > 0)
-			fmt_snprintf(err, errlen,
-				     "the memory map has too many usable regions (the limit is %d)",
-				     MM_LAYOUT_MAX_REGIONS);
-		return -E2BIG;
-	}
 
 	for (size_t i = 0; i < n; i++) {
 		const struct mm_part_spec *sp = &specs[i];
@@ -209,11 +191,11 @@ int mm_layout_plan(const struct mm_part_spec *specs, size_t n, const struct mm_r
 			want = share(ram_total, sp->permille);
 		if (sp->sizing == MM_SIZE_REST) {
 			rest = i;
-			rest_min = round_up(want > sp->align ? want : sp->align, sp->align);
-			size[i] = rest_min;
-		} else {
-			size[i] = round_up(want, sp->align);
+			/* A REST partition of nothing would be useless: at least one unit. */
+			if (want < sp->align)
+				want = sp->align;
 		}
+		size[i] = round_up(want, sp->align);
 	}
 
 	for (size_t i = 0; i < n; i++) {
@@ -225,30 +207,27 @@ int mm_layout_plan(const struct mm_part_spec *specs, size_t n, const struct mm_r
 		out[i].size = 0;
 		if (size[i] == 0)
 			continue;
-		for (size_t r = 0; r < s.n && !placed; r++) {
+		for (size_t r = 0; r < s->n && !placed; r++) {
 			uint64_t at;
 
-			if (room_in(&s.r[r], specs[i].align, &at) >= size[i]) {
-				take(&s, r, at, size[i]);
+			if (room_in(&s->r[r], specs[i].align, &at) >= size[i]) {
+				take(s, r, at, size[i]);
 				out[i].base = at;
 				out[i].size = size[i];
 				placed = true;
 			}
 		}
 		if (!placed) {
-			uint64_t unplaced = 0, free_left = 0;
-
+			f->idx = i;
+			f->need = size[i];
+			f->largest = largest_room(s, specs[i].align);
 			/* REST is placed last whatever its position, so it is still owed too. */
-			for (size_t j = i; j < n; j++) {
-				if (j != rest)
-					unplaced = sat_add(unplaced, size[j]);
-			}
-			if (rest < n)
-				unplaced = sat_add(unplaced, rest_min);
-			for (size_t r = 0; r < s.n; r++)
-				free_left = sat_add(free_left, s.r[r].len);
-			report_shortfall(&specs[i], size[i], largest_room(&s, specs[i].align),
-					 unplaced, free_left, err, errlen);
+			f->unplaced = 0;
+			for (size_t j = i; j < n; j++)
+				f->unplaced = sat_add(f->unplaced, size[j]);
+			if (rest < i)
+				f->unplaced = sat_add(f->unplaced, size[rest]);
+			f->free_left = free_total(s);
 			return -ENOMEM;
 		}
 	}
@@ -258,8 +237,8 @@ int mm_layout_plan(const struct mm_part_spec *specs, size_t n, const struct mm_r
 		uint64_t best = 0, best_at = 0, at;
 		size_t best_r = 0;
 
-		for (size_t r = 0; r < s.n; r++) {
-			uint64_t room = room_in(&s.r[r], sp->align, &at) & ~(sp->align - 1);
+		for (size_t r = 0; r < s->n; r++) {
+			uint64_t room = room_in(&s->r[r], sp->align, &at) & ~(sp->align - 1);
 
 			if (room > best) {
 				best = room;
@@ -267,17 +246,127 @@ int mm_layout_plan(const struct mm_part_spec *specs, size_t n, const struct mm_r
 				best_r = r;
 			}
 		}
-		if (best < rest_min) {
-			uint64_t free_left = 0;
-
-			for (size_t r = 0; r < s.n; r++)
-				free_left = sat_add(free_left, s.r[r].len);
-			report_shortfall(sp, rest_min, best, rest_min, free_left, err, errlen);
+		if (best < size[rest]) {
+			f->idx = rest;
+			f->need = size[rest];
+			f->largest = best;
+			f->unplaced = size[rest];
+			f->free_left = free_total(s);
 			return -ENOMEM;
 		}
-		take(&s, best_r, best_at, best);
+		take(s, best_r, best_at, best);
 		out[rest].base = best_at;
 		out[rest].size = best;
 	}
 	return 0;
+}
+
+/* Plans with extra bytes of RAM appended to the highest region. */
+static bool fits_with(const struct mm_part_spec *specs, size_t n, const struct scratch *orig,
+		      uint64_t ram_total, uint64_t extra, struct mm_place *out)
+{
+	struct scratch s = *orig;
+	struct mm_region *top = &s.r[s.n - 1];
+	struct failure f;
+
+	if (top->base + top->len > UINT64_MAX - extra || ram_total > UINT64_MAX - extra)
+		return false;
+	top->len += extra;
+	return plan_once(specs, n, &s, ram_total + extra, out, &f) == 0;
+}
+
+/*
+ * How much more RAM would make the table fit.  The lower bound is what is
+ * still owed minus what is still free, and at least the failing partition's
+ * own gap.  That ignores where new RAM appears and that FRACTION shares grow
+ * with it, so when there is a region to grow, re-plan with the highest region
+ * extended -- which is where QEMU's -m, for one, adds memory -- and search for
+ * the least extension (in pages) that works.
+ */
+static uint64_t estimate_more(const struct mm_part_spec *specs, size_t n,
+			      const struct scratch *orig, uint64_t ram_total, const struct failure *f,
+			      struct mm_place *out)
+{
+	uint64_t more = f->need > f->largest ? f->need - f->largest : 0;
+	uint64_t lo = 0, hi;
+
+	if (f->unplaced > f->free_left && f->unplaced - f->free_left > more)
+		more = f->unplaced - f->free_left;
+	if (orig->n == 0)
+		return more;
+
+	/* The lower bound may already be enough; otherwise double until it is. */
+	hi = round_up(more, 4096);
+	while (!fits_with(specs, n, orig, ram_total, hi, out)) {
+		if (hi >= (1ull << 50))
+			return more; /* nothing sensible helps: keep the simple figure */
+		lo = hi;
+		hi *= 2;
+	}
+	while (hi - lo > 4096) {
+		uint64_t mid = (lo + (hi - lo) / 2) & ~4095ull;
+
+		if (mid <= lo)
+			break;
+		if (fits_with(specs, n, orig, ram_total, mid, out))
+			hi = mid;
+		else
+			lo = mid;
+	}
+	if (hi < MIB)
+		return hi;
+
+	/*
+	 * The message shows whole MiB.  First-fit placement is not monotonic in
+	 * the RAM size (a bigger share can shift what follows), so make sure the
+	 * rounded figure itself works, stepping up a few MiB if need be.
+	 */
+	for (uint64_t v = round_up(hi, MIB), tries = 0; tries < 64; v += MIB, tries++) {
+		if (fits_with(specs, n, orig, ram_total, v, out))
+			return v;
+	}
+	return hi;
+}
+
+int mm_layout_plan(const struct mm_part_spec *specs, size_t n, const struct mm_region *free,
+		   size_t nfree, uint64_t ram_total, struct mm_place *out, char *err, size_t errlen)
+{
+	struct scratch orig, s;
+	struct failure f;
+	const struct mm_part_spec *sp;
+	char more_s[32], need_s[32], left_s[32];
+
+	ASSERT(specs != NULL || n == 0);
+	ASSERT(out != NULL || n == 0);
+	ASSERT(free != NULL || nfree == 0);
+	check_specs(specs, n);
+	set_err(err, errlen, "");
+
+	if (load_regions(&orig, free, nfree) != 0) {
+		if (err != NULL && errlen > 0)
+			fmt_snprintf(err, errlen,
+				     "the memory map has too many usable regions (the limit is %d)",
+				     MM_LAYOUT_MAX_REGIONS);
+		return -E2BIG;
+	}
+	s = orig;
+	if (plan_once(specs, n, &s, ram_total, out, &f) == 0)
+		return 0;
+
+	sp = &specs[f.idx];
+	fmt_amount(more_s, sizeof(more_s), estimate_more(specs, n, &orig, ram_total, &f, out), true);
+	fmt_amount(need_s, sizeof(need_s), f.need, true);
+	fmt_amount(left_s, sizeof(left_s), f.largest, false);
+	if (err == NULL || errlen == 0)
+		return -ENOMEM;
+	if (f.largest == 0)
+		fmt_snprintf(err, errlen, "need %s more for %s (it needs %s%s; no free memory is left)",
+			     more_s, sp->descr, sp->sizing == MM_SIZE_REST ? "at least " : "",
+			     need_s);
+	else
+		fmt_snprintf(err, errlen,
+			     "need %s more for %s (it needs %s%s; the largest free block left is %s)",
+			     more_s, sp->descr, sp->sizing == MM_SIZE_REST ? "at least " : "",
+			     need_s, left_s);
+	return -ENOMEM;
 }
