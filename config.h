@@ -16,12 +16,12 @@
 #define PAGE_SIZE 4096UL
 
 /* ---- threads and stacks ---- */
-#define THREADS_MAX       48           /* thread structs live in the kernel image */
-#define KSTACK_SIZE       (16 * KiB)   /* kernel thread stack, plus a 4 KiB guard below */
-#define KSTACK_SLOTS      24
-#define APPSTACK_SIZE     (128 * KiB)  /* app thread stack (libc printf wants room), plus guard */
-#define APPSTACK_SLOTS    8
-#define IST_STACK_SIZE    (8 * KiB)    /* double fault / NMI / MCE stacks, in the kernel image */
+#define THREADS_MAX         48         /* thread structs live in the kernel image */
+#define KSTACK_SIZE         (16 * KiB) /* kernel thread stack, plus a 4 KiB guard below */
+#define KSTACK_SLOTS        24
+#define APPSTACK_SIZE       (128 * KiB) /* app thread stack (libc printf wants room), plus guard */
+#define APPSTACK_SLOTS      8
+#define IST_STACK_SIZE      (8 * KiB) /* double fault / NMI / MCE stacks, in the kernel image */
 #define THREAD_TIMESLICE_NS (10 * 1000 * 1000ULL)
 
 /* ---- the partition table ---- */
@@ -42,8 +42,8 @@
 	X(NETSTOR, "net-storage", "NIC buffers, storage traffic", FRACTION, 2 * MiB, 30, HEAP)     \
 	X(STORAGE, "storage", "iSCSI initiator heap", FRACTION, 2 * MiB, 30, HEAP)                 \
 	X(PAGECACHE, "pagecache", "page cache", FRACTION, 4 * MiB, 250, PAGES)                     \
-	X(APPSTACKS, "appstacks", "app stacks", FIXED, APPSTACK_SLOTS *(APPSTACK_SIZE + PAGE_SIZE), \
-	  0, SLOTS)                                                                                \
+	X(APPSTACKS, "appstacks", "app stacks", FIXED,                                             \
+	  APPSTACK_SLOTS *(APPSTACK_SIZE + PAGE_SIZE), 0, SLOTS)                                   \
 	X(APPHEAP, "appheap", "app heap", REST, 2 * MiB, 0, BRK)
 
 /* Page tables: one 4 KiB table per 2 MiB of RAM mapped, plus this slack for

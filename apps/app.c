@@ -33,7 +33,7 @@ static void app_thread(void *arg)
 		argv_buf[i] = params_argv()[i - 1];
 	argv_buf[argc] = 0;
 	pr_info("app: starting %s (app_main, %d argument%s)\n", chosen->name, argc - 1,
-		argc == 2 ? "" : "s");
+	        argc == 2 ? "" : "s");
 	/* exit() rather than returning: it flushes stdio and runs atexit handlers. */
 	exit(chosen->main(argc, argv_buf));
 }
@@ -49,7 +49,8 @@ void app_run(void)
 		con_printf("; cannot continue\n");
 		tether_exit(TETHER_EXIT_CMDLINE);
 	}
-	struct thread *t = thread_create(chosen->name, THREAD_PRIO_NORMAL, THREAD_APP, app_thread, 0);
+	struct thread *t =
+	    thread_create(chosen->name, THREAD_PRIO_NORMAL, THREAD_APP, app_thread, 0);
 	if (!t)
 		panic("cannot start app %s", chosen->name);
 	int status = thread_join(t);

@@ -15,8 +15,8 @@ struct app {
 };
 
 #define APP(id, name_, main_, help_)                                                               \
-	static const struct app app_##id __attribute__((section(".apps." #id), used, aligned(8))) = \
-		{ name_, main_, help_ }
+	static const struct app app_##id                                                           \
+	    __attribute__((section(".apps." #id), used, aligned(8))) = {name_, main_, help_}
 
 const struct app *app_find(const char *name);
 

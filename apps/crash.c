@@ -67,8 +67,8 @@ static int crash_main(int argc, char **argv)
 	else if (!strcmp(what, "divzero"))
 		return crash_divide_by_zero(argc);
 	else if (!strcmp(what, "stackoverflow")) {
-		struct thread *t = thread_create("overflow", THREAD_PRIO_NORMAL, THREAD_APP,
-						 overflow_thread, 0);
+		struct thread *t =
+		    thread_create("overflow", THREAD_PRIO_NORMAL, THREAD_APP, overflow_thread, 0);
 		if (t)
 			thread_join(t);
 	} else if (!strcmp(what, "assert"))

@@ -21,12 +21,13 @@
 #include "kernel/sync.h"
 #include "kernel/thread.h"
 #include "mm/mm.h"
+#include "kernel/trap.h"
 #include "mm/paging.h"
 
 static int failures;
 
-__attribute__((format(printf, 3, 4))) static void report(const char *name, int ok,
-							 const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void report(const char *name, int ok, const char *fmt,
+                                                         ...)
 {
 	char detail[160] = "";
 	va_list ap;
@@ -99,7 +100,7 @@ static void check_threads(void)
 	struct thread *t[4];
 	int ok = 1;
 	for (int i = 0; i < 4; i++) {
-		w[i] = (struct work){ .in = 1000 * (i + 1) };
+		w[i] = (struct work){.in = 1000 * (i + 1)};
 		t[i] = thread_create("sq", THREAD_PRIO_NORMAL, THREAD_APP, square_sum, &w[i]);
 		ok = ok && t[i];
 	}
@@ -141,7 +142,8 @@ static void check_preemption(void)
 	if (b)
 		thread_join(b);
 	int ok = a && b && s0 > 0 && s1 > 0 && slept < 1000 * NSEC_PER_MSEC;
-	report("preemption", ok, "high priority woke after %llu ms over two busy threads; "
+	report("preemption", ok,
+	       "high priority woke after %llu ms over two busy threads; "
 	       "slices shared: %llu / %llu spins",
 	       (unsigned long long)(slept / NSEC_PER_MSEC), (unsigned long long)s0,
 	       (unsigned long long)s1);
@@ -150,7 +152,7 @@ static void check_preemption(void)
 /* ---- sleep accuracy ---- */
 static void check_sleep(void)
 {
-	static const uint64_t req_us[] = { 100, 1000, 5000, 20000 };
+	static const uint64_t req_us[] = {100, 1000, 5000, 20000};
 	uint64_t worst = 0;
 	int early = 0;
 	for (unsigned i = 0; i < sizeof(req_us) / sizeof(req_us[0]); i++) {
@@ -261,7 +263,7 @@ static void fp_thread(void *arg)
 
 static void check_fpu(void)
 {
-	struct fpwork ref[2] = { { 1.0, 0 }, { 2.0, 0 } }, w[2] = { { 1.0, 0 }, { 2.0, 0 } };
+	struct fpwork ref[2] = {{1.0, 0}, {2.0, 0}}, w[2] = {{1.0, 0}, {2.0, 0}};
 	fp_thread(&ref[0]);
 	fp_thread(&ref[1]);
 	/* Same work at low priority, interleaved by slices: any lost xmm state shows. */
@@ -296,7 +298,7 @@ static void check_pools(void)
 	mm_part_stats(MM_PAGECACHE, &after);
 	/* Every page the pool had was handed out, and only then did it fail. */
 	int ok = pages && n > 0 && after.used == before.used + n * 4096 &&
-		 after.used + 4096 > after.size - 4096 && after.fails == before.fails + 1;
+	         after.used + 4096 > after.size - 4096 && after.fails == before.fails + 1;
 	for (size_t i = 0; i < n; i++)
 		mm_page_free(MM_PAGECACHE, pages[i]);
 	free(pages);
@@ -330,7 +332,7 @@ static int intact(const uint8_t *p, uint8_t seed)
 
 static void check_heap_exhaustion(void)
 {
-	static const enum mm_part_id others[] = { MM_NETGEN, MM_NETSTOR, MM_STORAGE };
+	static const enum mm_part_id others[] = {MM_NETGEN, MM_NETSTOR, MM_STORAGE};
 	struct mm_stats before[MM_NPARTS], after[MM_NPARTS];
 	uint8_t *canary[3];
 	for (int i = 0; i < 3; i++) {
@@ -367,7 +369,7 @@ static void check_heap_exhaustion(void)
 	for (int i = 0; i < 3; i++)
 		others_ok = others_ok && canary[i] && intact(canary[i], (uint8_t)(i * 31));
 	int full = after[MM_APPHEAP].fails > before[MM_APPHEAP].fails &&
-		   after[MM_APPHEAP].used > after[MM_APPHEAP].size - (2 << 20);
+	           after[MM_APPHEAP].used > after[MM_APPHEAP].size - (2 << 20);
 	while (list) {
 		void *next = *(void **)list;
 		free(list);
@@ -383,24 +385,110 @@ static void check_heap_exhaustion(void)
 	       total >> 20, count, others_ok ? "untouched" : "CHANGED");
 }
 
+/* ---- the page-fault hook and dirty bits: what the page cache will build on ---- */
+static volatile uintptr_t hook_page;
+static volatile int hook_hits;
+
+static int wp_hook(uintptr_t addr, uint64_t err, struct trap_frame *f)
+{
+	(void)f;
+	if ((addr & ~4095UL) != hook_page || !(err & 2))
+		return -EFAULT;
+	hook_hits++;
+	thread_sleep_ns(2 * NSEC_PER_MSEC); /* a throttled writer sleeps right here */
+	return mm_protect_page(hook_page, MM_PROT_WRITE);
+}
+
+static void check_fault_hook(void)
+{
+	uint64_t *page = mm_page_alloc(MM_PAGECACHE);
+	uint64_t was = 0, dirty_after_read = 1, dirty_after_write = 0;
+	int ok = page != 0;
+	if (ok) {
+		mm_page_test_and_clear((uintptr_t)page, MM_PTE_DIRTY | MM_PTE_ACCESSED, &was);
+		(void)*(volatile uint64_t *)page;
+		mm_page_test_and_clear((uintptr_t)page, MM_PTE_DIRTY, &dirty_after_read);
+		hook_page = (uintptr_t)page;
+		hook_hits = 0;
+		mm_protect_page((uintptr_t)page, 0);
+		mm_set_fault_hook(wp_hook);
+		uint64_t t0 = now_ns();
+		((volatile uint64_t *)page)[1] = 42; /* faults, sleeps in the hook, retries */
+		uint64_t took = now_ns() - t0;
+		mm_set_fault_hook(0);
+		mm_page_test_and_clear((uintptr_t)page, MM_PTE_DIRTY, &dirty_after_write);
+		ok = hook_hits == 1 && page[1] == 42 && took >= 2 * NSEC_PER_MSEC &&
+		     !dirty_after_read && dirty_after_write;
+		mm_page_free(MM_PAGECACHE, page);
+	}
+	report("fault-hook", ok,
+	       "write to a write-protected page: %d hook call, writer slept, "
+	       "retried; dirty bit %s after read, %s after write",
+	       hook_hits, dirty_after_read ? "set" : "clear", dirty_after_write ? "set" : "clear");
+}
+
+/* ---- libc shared by threads: malloc's lock and per-thread errno ---- */
+static void libc_worker(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg, bad = 0;
+	for (int i = 0; i < 1500; i++) {
+		seed = seed * 1103515245 + 12345;
+		size_t n = 16 + (seed >> 16) % 3000;
+		uint8_t *p = malloc(n);
+		if (!p) {
+			bad++;
+			continue;
+		}
+		memset(p, (int)(seed & 0xFF), n);
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%.2f", i * 0.5);
+		errno = (int)seed & 0xFF; /* each thread's errno is its own */
+		thread_yield();
+		if ((errno != ((int)seed & 0xFF)) || p[n - 1] != (uint8_t)(seed & 0xFF))
+			bad++;
+		free(p);
+	}
+	*(unsigned *)arg = bad;
+}
+
+static void check_libc_threads(void)
+{
+	unsigned arg[4];
+	struct thread *t[4];
+	int ok = 1;
+	for (int i = 0; i < 4; i++) {
+		arg[i] = 1000 + i;
+		t[i] = thread_create("libc", THREAD_PRIO_NORMAL, THREAD_APP, libc_worker, &arg[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		ok = ok && t[i];
+		if (t[i])
+			thread_join(t[i]);
+		ok = ok && arg[i] == 0;
+	}
+	report("libc-threads", ok, "4 threads x 1500 malloc/snprintf/errno/free, interleaved");
+}
+
 struct check {
 	const char *name;
 	void (*fn)(void);
 };
 
 static const struct check checks[] = {
-	{ "libc", check_libc },
-	{ "time", check_time },
-	{ "threads", check_threads },
-	{ "preemption", check_preemption },
-	{ "sleep", check_sleep },
-	{ "timeouts", check_timeouts },
-	{ "mutex", check_mutex },
-	{ "semaphore", check_sem },
-	{ "fpu", check_fpu },
-	{ "guards", check_memory_map },
-	{ "pools", check_pools },
-	{ "heap-exhaustion", check_heap_exhaustion },
+    {"libc", check_libc},
+    {"time", check_time},
+    {"threads", check_threads},
+    {"preemption", check_preemption},
+    {"sleep", check_sleep},
+    {"timeouts", check_timeouts},
+    {"mutex", check_mutex},
+    {"semaphore", check_sem},
+    {"libc-threads", check_libc_threads},
+    {"fpu", check_fpu},
+    {"guards", check_memory_map},
+    {"fault-hook", check_fault_hook},
+    {"pools", check_pools},
+    {"heap-exhaustion", check_heap_exhaustion},
 };
 #define NCHECKS (sizeof(checks) / sizeof(checks[0]))
 

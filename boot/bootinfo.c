@@ -42,7 +42,7 @@ static void add_region(struct bootinfo *bi, uint64_t base, uint64_t len)
 		bi->ram[i] = bi->ram[i - 1];
 		i--;
 	}
-	bi->ram[i] = (struct mm_region){ base, len };
+	bi->ram[i] = (struct mm_region){base, len};
 }
 
 static void copy_str(char *dst, size_t cap, uint32_t addr)
@@ -56,14 +56,15 @@ static void copy_str(char *dst, size_t cap, uint32_t addr)
 }
 
 int bootinfo_parse(uint32_t magic, uint32_t mbi_addr, struct bootinfo *bi, char *err,
-		   unsigned errlen)
+                   unsigned errlen)
 {
 	memset(bi, 0, sizeof(*bi));
 	if (magic != MULTIBOOT_BOOTLOADER_MAGIC) {
-		fmt_snprintf(err, errlen,
-			     "boot: not started by a Multiboot v1 loader (magic %#x, expected %#x); "
-			     "boot tether with QEMU -kernel, iPXE or GRUB's multiboot command",
-			     magic, MULTIBOOT_BOOTLOADER_MAGIC);
+		fmt_snprintf(
+		    err, errlen,
+		    "boot: not started by a Multiboot v1 loader (magic %#x, expected %#x); "
+		    "boot tether with QEMU -kernel, iPXE or GRUB's multiboot command",
+		    magic, MULTIBOOT_BOOTLOADER_MAGIC);
 		return -EINVAL;
 	}
 	const struct mbi *m = (const struct mbi *)(uintptr_t)mbi_addr;
@@ -76,7 +77,7 @@ int bootinfo_parse(uint32_t magic, uint32_t mbi_addr, struct bootinfo *bi, char 
 		uint32_t off = 0;
 		while (off + sizeof(struct mmap_entry) <= m->mmap_length) {
 			const struct mmap_entry *e =
-				(const struct mmap_entry *)(uintptr_t)(m->mmap_addr + off);
+			    (const struct mmap_entry *)(uintptr_t)(m->mmap_addr + off);
 			if (e->type == 1)
 				add_region(bi, e->base, e->len);
 			if (e->size < 20)
@@ -91,11 +92,12 @@ int bootinfo_parse(uint32_t magic, uint32_t mbi_addr, struct bootinfo *bi, char 
 		bi->from_mmap = false;
 	}
 	if (!bi->nram) {
-		fmt_snprintf(err, errlen,
-			     "boot: the loader passed no memory map and no memory size (Multiboot "
-			     "flags %#x); tether cannot tell where RAM is. Use a loader that passes "
-			     "one (QEMU -kernel, iPXE, GRUB)",
-			     m->flags);
+		fmt_snprintf(
+		    err, errlen,
+		    "boot: the loader passed no memory map and no memory size (Multiboot "
+		    "flags %#x); tether cannot tell where RAM is. Use a loader that passes "
+		    "one (QEMU -kernel, iPXE, GRUB)",
+		    m->flags);
 		return -EINVAL;
 	}
 	return 0;

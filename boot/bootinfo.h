@@ -29,6 +29,6 @@ struct bootinfo {
  * Boot, once, before paging is rebuilt (it reads loader memory < 4 GiB).
  */
 int bootinfo_parse(uint32_t magic, uint32_t mbi_addr, struct bootinfo *bi, char *err,
-		   unsigned errlen);
+                   unsigned errlen);
 
 #endif

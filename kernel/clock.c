@@ -18,8 +18,8 @@ static uint64_t tsc_base;
 static uint64_t tsc_hz;
 static uint64_t ns_mult; /* ns = tsc_delta * ns_mult >> 32 */
 static uint64_t lapic_hz;
-static uint64_t lapic_mult; /* ticks = ns * lapic_mult >> 32 */
-static struct timer *pending; /* sorted by deadline */
+static uint64_t lapic_mult;       /* ticks = ns * lapic_mult >> 32 */
+static struct timer *pending;     /* sorted by deadline */
 static uint64_t realtime_base_ns; /* wall clock at clock_ns() == 0 */
 
 void clock_early_init(void)
@@ -182,5 +182,5 @@ void clock_init(void)
 	read_rtc();
 	irq_set_handler(VEC_TIMER, timer_irq, 0);
 	pr_info("clock: TSC %lu.%03lu MHz, LAPIC timer %lu.%03lu MHz (one-shot, tickless)\n",
-		tsc_hz / 1000000, tsc_hz / 1000 % 1000, lapic_hz / 1000000, lapic_hz / 1000 % 1000);
+	        tsc_hz / 1000000, tsc_hz / 1000 % 1000, lapic_hz / 1000000, lapic_hz / 1000 % 1000);
 }

@@ -20,7 +20,7 @@
 #include "kernel/fmt.h"
 
 /* Tokens quoted back in messages are cut to this many bytes. */
-#define SHOW_MAX 64
+#define SHOW_MAX   64
 #define SHOW(s, n) (int)((n) > SHOW_MAX ? SHOW_MAX : (n)), (s), ((n) > SHOW_MAX ? "..." : "")
 
 /* One report line: long enough for a key list of a few dozen names. */
@@ -72,7 +72,7 @@ static void reset(struct cmdline *cl)
 }
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -102,7 +102,7 @@ int cmdline_parse(struct cmdline *cl, const char *line, char *err, size_t errlen
 		n++;
 	if (n >= CMDLINE_BUF_SIZE) {
 		set_err(err, errlen, "cmdline: command line is longer than the limit of %d bytes",
-			CMDLINE_BUF_SIZE - 1);
+		        CMDLINE_BUF_SIZE - 1);
 		return -E2BIG;
 	}
 
@@ -135,7 +135,7 @@ int cmdline_parse(struct cmdline *cl, const char *line, char *err, size_t errlen
 		tok_len = (size_t)(src - tok_src);
 		if (in_quote) {
 			set_err(err, errlen, "cmdline: unbalanced quote in '%.*s%s'",
-				SHOW(tok_src, tok_len));
+			        SHOW(tok_src, tok_len));
 			reset(cl);
 			return -EINVAL;
 		}
@@ -146,9 +146,9 @@ int cmdline_parse(struct cmdline *cl, const char *line, char *err, size_t errlen
 		if (in_args) {
 			if (cl->argc >= CMDLINE_MAX_ARGS) {
 				set_err(err, errlen,
-					"cmdline: too many arguments after '--' (the limit is %d); "
-					"'%.*s%s' does not fit",
-					CMDLINE_MAX_ARGS, SHOW(tok_src, tok_len));
+				        "cmdline: too many arguments after '--' (the limit is %d); "
+				        "'%.*s%s' does not fit",
+				        CMDLINE_MAX_ARGS, SHOW(tok_src, tok_len));
 				reset(cl);
 				return -E2BIG;
 			}
@@ -172,16 +172,17 @@ int cmdline_parse(struct cmdline *cl, const char *line, char *err, size_t errlen
 			*eq = '\0';
 		if (!valid_key(tok)) {
 			set_err(err, errlen,
-				"cmdline: bad key '%s' in '%.*s%s'; keys may contain only "
-				"A-Z a-z 0-9 . _ -",
-				tok, SHOW(tok_src, tok_len));
+			        "cmdline: bad key '%s' in '%.*s%s'; keys may contain only "
+			        "A-Z a-z 0-9 . _ -",
+			        tok, SHOW(tok_src, tok_len));
 			reset(cl);
 			return -EINVAL;
 		}
 		if (cl->nparams >= CMDLINE_MAX_PARAMS) {
-			set_err(err, errlen,
-				"cmdline: too many parameters (the limit is %d); '%.*s%s' does not fit",
-				CMDLINE_MAX_PARAMS, SHOW(tok_src, tok_len));
+			set_err(
+			    err, errlen,
+			    "cmdline: too many parameters (the limit is %d); '%.*s%s' does not fit",
+			    CMDLINE_MAX_PARAMS, SHOW(tok_src, tok_len));
 			reset(cl);
 			return -E2BIG;
 		}
@@ -334,7 +335,8 @@ static int parse_value(const struct cmdline_key *k, const char *v, struct cmdlin
 		break;
 	case CMDLINE_UINT:
 	case CMDLINE_SIZE:
-		if ((k->type == CMDLINE_UINT ? parse_uint(v, &num) : cmdline_parse_size(v, &num)) != 0)
+		if ((k->type == CMDLINE_UINT ? parse_uint(v, &num) : cmdline_parse_size(v, &num)) !=
+		    0)
 			return -EINVAL;
 		if (num < k->min || num > k->max)
 			return -EINVAL;
@@ -417,8 +419,8 @@ static void msg_size(struct msg *m, uint64_t v)
 
 static void msg_expected(struct msg *m, const struct cmdline_key *k)
 {
-	static const char *const bools[] = {"1", "0", "yes", "no", "on", "off", "true", "false",
-					    NULL};
+	static const char *const bools[] = {"1",   "0",    "yes",   "no", "on",
+	                                    "off", "true", "false", NULL};
 
 	switch (k->type) {
 	case CMDLINE_STR:
@@ -426,7 +428,7 @@ static void msg_expected(struct msg *m, const struct cmdline_key *k)
 		break;
 	case CMDLINE_UINT:
 		msg_add(m, "expected an integer %llu..%llu", (unsigned long long)k->min,
-			(unsigned long long)k->max);
+		        (unsigned long long)k->max);
 		break;
 	case CMDLINE_SIZE:
 		msg_add(m, "%s", "expected a size ");
@@ -473,7 +475,7 @@ static void check_key_table(const struct cmdline_key *keys, size_t nkeys)
 }
 
 int cmdline_apply(const struct cmdline *cl, const struct cmdline_key *keys, size_t nkeys,
-		  struct cmdline_value *vals, cmdline_report_fn report, void *ctx)
+                  struct cmdline_value *vals, cmdline_report_fn report, void *ctx)
 {
 	struct msg m;
 	bool fatal = false;
@@ -532,7 +534,8 @@ int cmdline_apply(const struct cmdline *cl, const struct cmdline_key *keys, size
 			continue;
 		if (earlier > 0) {
 			msg_start(&m);
-			msg_add(&m, "note: '%s' given %u times; the last one (", p->key, earlier + 1);
+			msg_add(&m, "note: '%s' given %u times; the last one (", p->key,
+			        earlier + 1);
 			msg_param(&m, p);
 			msg_add(&m, "%s", ") wins");
 			msg_send(&m, report, ctx);

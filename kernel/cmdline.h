@@ -7,8 +7,8 @@
  * key="a b c" and "key=a b c" both give key "key", value "a b c".  There is
  * no escape character.  Each token before a standalone (unquoted) "--" is
  * either key=value (split at the first '=', quoted or not; the value may be
- * empty) or a bare key (value NULL).  Keys must match [A-Za-z0-9._-]+.  Every token after "--" is an
- * application argument, kept verbatim (a further "--" included).
+ * empty) or a bare key (value NULL).  Keys must match [A-Za-z0-9._-]+.  Every token after "--" is
+ * an application argument, kept verbatim (a further "--" included).
  *
  * The image token.  Loaders (QEMU -kernel, GRUB, iPXE) put the image path or
  * URL first, e.g. "tftp://10.0.2.2/tether.elf app=selftest" or
@@ -39,15 +39,15 @@ struct cmdline_param {
 /*
  * The parsed line.  All strings point into buf, so they live exactly as long
  * as the struct; nothing refers back to the caller's line.  The struct is
- * about 3.6 KiB: put it in static storage, not on an interrupt stack.
+ * about 3.4 KiB: put it in static storage, not on an interrupt stack.
  */
 struct cmdline {
 	char buf[CMDLINE_BUF_SIZE];
 	const char *image; /* see "The image token" above; NULL if none */
 	unsigned nparams;
 	struct cmdline_param params[CMDLINE_MAX_PARAMS]; /* in line order */
-	int argc;                                         /* tokens after "--" */
-	char *argv[CMDLINE_MAX_ARGS + 1];                 /* argv[argc] == NULL */
+	int argc;                                        /* tokens after "--" */
+	char *argv[CMDLINE_MAX_ARGS + 1];                /* argv[argc] == NULL */
 };
 
 /*
@@ -117,7 +117,7 @@ typedef void (*cmdline_report_fn)(void *ctx, const char *msg);
  * CMDLINE_FATAL key had a bad value.  The image and argv are not looked at.
  */
 int cmdline_apply(const struct cmdline *cl, const struct cmdline_key *keys, size_t nkeys,
-		  struct cmdline_value *vals, cmdline_report_fn report, void *ctx);
+                  struct cmdline_value *vals, cmdline_report_fn report, void *ctx);
 
 /* Index of key in keys[0..nkeys), or -ENOENT. */
 int cmdline_find(const struct cmdline_key *keys, size_t nkeys, const char *key);

@@ -39,8 +39,9 @@ static void put_stamp(void)
 {
 	char stamp[24];
 	uint64_t ns = clock_ns();
-	int n = fmt_snprintf(stamp, sizeof(stamp), "[%5lu.%06lu] ", (unsigned long)(ns / 1000000000),
-			     (unsigned long)(ns / 1000 % 1000000));
+	int n =
+	    fmt_snprintf(stamp, sizeof(stamp), "[%5lu.%06lu] ", (unsigned long)(ns / 1000000000),
+	                 (unsigned long)(ns / 1000 % 1000000));
 	for (int i = 0; i < n; i++)
 		uart_put(stamp[i]);
 }

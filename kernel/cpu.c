@@ -36,27 +36,27 @@ void cpu_init(void)
 	gdt[1] = 0x00AF9A000000FFFFULL; /* 64-bit code, ring 0 */
 	gdt[2] = 0x00CF92000000FFFFULL; /* data */
 	gdt[3] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |
-		 (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
+	         (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
 	gdt[4] = base >> 32;
 
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (uint64_t)gdt };
+	} __attribute__((packed)) gdtr = {sizeof(gdt) - 1, (uint64_t)gdt};
 	__asm__ volatile("lgdt %0\n\t"
-			 "pushq %1\n\t"
-			 "leaq 1f(%%rip), %%rax\n\t"
-			 "pushq %%rax\n\t"
-			 "lretq\n"
-			 "1:\n\t"
-			 "movw %2, %%ax\n\t"
-			 "movw %%ax, %%ds\n\t"
-			 "movw %%ax, %%es\n\t"
-			 "movw %%ax, %%ss\n\t"
-			 "ltr %w3"
-			 :
-			 : "m"(gdtr), "i"((uint64_t)KERNEL_CS), "i"(KERNEL_DS), "r"(TSS_SEL)
-			 : "rax", "memory");
+	                 "pushq %1\n\t"
+	                 "leaq 1f(%%rip), %%rax\n\t"
+	                 "pushq %%rax\n\t"
+	                 "lretq\n"
+	                 "1:\n\t"
+	                 "movw %2, %%ax\n\t"
+	                 "movw %%ax, %%ds\n\t"
+	                 "movw %%ax, %%es\n\t"
+	                 "movw %%ax, %%ss\n\t"
+	                 "ltr %w3"
+	                 :
+	                 : "m"(gdtr), "i"((uint64_t)KERNEL_CS), "i"(KERNEL_DS), "r"(TSS_SEL)
+	                 : "rax", "memory");
 }
 
 uintptr_t cpu_ist_stack_base(int i);

@@ -92,7 +92,7 @@ static void emit_padded(struct sink *s, const struct spec *sp, const char *p, si
  * flag without a precision, as C specifies.
  */
 static void emit_int(struct sink *s, const struct spec *sp, uintmax_t v, bool neg, unsigned base,
-		     bool upper, bool is_signed, bool is_ptr)
+                     bool upper, bool is_signed, bool is_ptr)
 {
 	static const char lower_digits[] = "0123456789abcdef";
 	static const char upper_digits[] = "0123456789ABCDEF";

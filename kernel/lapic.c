@@ -49,7 +49,7 @@ void lapic_init(void)
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1 << 11));
 	regs = (volatile uint32_t *)lapic_base();
 	wr(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
-	wr(LAPIC_TMR_DIV, 0x3); /* divide by 16 */
+	wr(LAPIC_TMR_DIV, 0x3);       /* divide by 16 */
 	wr(LAPIC_LVT_TMR, VEC_TIMER); /* one-shot, unmasked */
 	wr(LAPIC_TMR_INIT, 0);
 }

@@ -188,7 +188,7 @@ clock_t times(struct tms *t)
 {
 	clock_t c = (clock_t)(clock_ns() / (NSEC_PER_SEC / CLOCKS_PER_SEC));
 	if (t)
-		*t = (struct tms){ .tms_utime = c };
+		*t = (struct tms){.tms_utime = c};
 	return c;
 }
 
@@ -200,7 +200,7 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 	}
 	thread_sleep_ns((uint64_t)req->tv_sec * NSEC_PER_SEC + (uint64_t)req->tv_nsec);
 	if (rem)
-		*rem = (struct timespec){ 0, 0 };
+		*rem = (struct timespec){0, 0};
 	return 0;
 }
 
@@ -210,7 +210,7 @@ struct __lock {
 	struct mutex m;
 };
 
-#define STATIC_LOCK(name) struct __lock __lock_##name = { MUTEX_INIT_RECURSIVE }
+#define STATIC_LOCK(name) struct __lock __lock_##name = {MUTEX_INIT_RECURSIVE}
 STATIC_LOCK(__sinit_recursive_mutex);
 STATIC_LOCK(__sfp_recursive_mutex);
 STATIC_LOCK(__atexit_recursive_mutex);

@@ -63,7 +63,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	if (mm_init(bootinfo.ram, bootinfo.nram, err, sizeof(err))) {
 		con_printf("mm: RAM too small for the partition table: %s\n", err);
 		con_printf("mm: give the node more memory (QEMU -m), or shrink the partitions in "
-			   "config.h\n");
+		           "config.h\n");
 		tether_exit(TETHER_EXIT_NOMEM);
 	}
 	mm_report(false);

@@ -11,7 +11,7 @@
 
 #define PARAM(id, ...)                                                                             \
 	static const struct cmdline_key param_##id                                                 \
-		__attribute__((section(".params." #id), used, aligned(8))) = { __VA_ARGS__ }
+	    __attribute__((section(".params." #id), used, aligned(8))) = {__VA_ARGS__}
 
 /*
  * Parse and validate the command line, reporting every problem on the

@@ -11,7 +11,7 @@
 
 void mutex_init(struct mutex *m, bool recursive)
 {
-	*m = (struct mutex){ .recursive = recursive };
+	*m = (struct mutex){.recursive = recursive};
 }
 
 int mutex_lock_until(struct mutex *m, uint64_t deadline_ns)
@@ -27,7 +27,8 @@ int mutex_lock_until(struct mutex *m, uint64_t deadline_ns)
 	if (m->owner) {
 		m->contended++;
 		while (m->owner != self) {
-			if (waitq_wait(&m->waiters, deadline_ns) == -ETIMEDOUT && m->owner != self) {
+			if (waitq_wait(&m->waiters, deadline_ns) == -ETIMEDOUT &&
+			    m->owner != self) {
 				irq_restore(fl);
 				return -ETIMEDOUT;
 			}
@@ -85,7 +86,7 @@ bool mutex_held(const struct mutex *m)
 
 void sem_init(struct sem *s, int64_t count)
 {
-	*s = (struct sem){ .count = count };
+	*s = (struct sem){.count = count};
 }
 
 int sem_down_until(struct sem *s, uint64_t deadline_ns)

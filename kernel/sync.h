@@ -19,8 +19,14 @@ struct mutex {
 	struct waitq waiters;
 	uint64_t contended; /* times a locker had to sleep */
 };
-#define MUTEX_INIT           {0, 0, false, WAITQ_INIT, 0}
-#define MUTEX_INIT_RECURSIVE {0, 0, true, WAITQ_INIT, 0}
+#define MUTEX_INIT                                                                                 \
+	{                                                                                          \
+		0, 0, false, WAITQ_INIT, 0                                                         \
+	}
+#define MUTEX_INIT_RECURSIVE                                                                       \
+	{                                                                                          \
+		0, 0, true, WAITQ_INIT, 0                                                          \
+	}
 
 void mutex_init(struct mutex *m, bool recursive);
 void mutex_lock(struct mutex *m);

@@ -172,8 +172,8 @@ void thread_init(void)
 {
 	slice_timer.fn = slice_expired;
 	__asm__ volatile("fninit\n\t"
-			 "fxsave64 %0"
-			 : "=m"(fpu_initial));
+	                 "fxsave64 %0"
+	                 : "=m"(fpu_initial));
 	/* MXCSR: all SIMD exceptions masked, round to nearest, as the ABI expects. */
 	*(uint32_t *)&fpu_initial[24] = 0x1F80;
 	__asm__ volatile("fxrstor64 %0" : : "m"(fpu_initial));
@@ -202,7 +202,7 @@ unsigned thread_count(void)
 }
 
 struct thread *thread_create(const char *name, int prio, unsigned flags, void (*entry)(void *),
-			     void *arg)
+                             void *arg)
 {
 	ASSERT(prio > THREAD_PRIO_IDLE && prio <= THREAD_PRIO_MAX);
 	enum mm_part_id part = (flags & THREAD_APP) ? MM_APPSTACKS : MM_KSTACKS;
@@ -302,7 +302,8 @@ void thread_yield(void)
 
 static void wake_timeout(struct timer *tm)
 {
-	struct thread *t = (struct thread *)((char *)tm - __builtin_offsetof(struct thread, wake_timer));
+	struct thread *t =
+	    (struct thread *)((char *)tm - __builtin_offsetof(struct thread, wake_timer));
 	if (t->state != T_BLOCKED)
 		return;
 	if (t->waitq)
@@ -413,7 +414,8 @@ int thread_guard_owner(uintptr_t addr, const char **name)
 {
 	for (int i = 0; i < THREADS_MAX; i++) {
 		struct thread *t = &threads[i];
-		if (t->state != T_FREE && t->guard && addr >= t->guard && addr < t->guard + PAGE_SIZE) {
+		if (t->state != T_FREE && t->guard && addr >= t->guard &&
+		    addr < t->guard + PAGE_SIZE) {
 			*name = t->name;
 			return 0;
 		}
@@ -444,7 +446,7 @@ int thread_stack_bounds(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
 
 void thread_dump(void)
 {
-	static const char *const st[] = { "free", "ready", "running", "blocked", "dead" };
+	static const char *const st[] = {"free", "ready", "running", "blocked", "dead"};
 	uint64_t now = clock_ns();
 	con_printf("threads:\n");
 	for (int i = 0; i < THREADS_MAX; i++) {
@@ -452,8 +454,9 @@ void thread_dump(void)
 		if (t->state == T_FREE)
 			continue;
 		uint64_t run = t->run_ns + (t == current ? now - t->last_in_ns : 0);
-		con_printf("  %-16s prio %2d %-8s switches %-8lu cpu %lu.%03lu s\n", t->name, t->prio,
-			   st[t->state], t->switches, run / NSEC_PER_SEC, run / NSEC_PER_MSEC % 1000);
+		con_printf("  %-16s prio %2d %-8s switches %-8lu cpu %lu.%03lu s\n", t->name,
+		           t->prio, st[t->state], t->switches, run / NSEC_PER_SEC,
+		           run / NSEC_PER_MSEC % 1000);
 	}
 }
 

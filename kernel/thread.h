@@ -33,7 +33,10 @@ enum thread_state { T_FREE, T_READY, T_RUNNING, T_BLOCKED, T_DEAD };
 struct waitq {
 	struct thread *head, *tail;
 };
-#define WAITQ_INIT {0, 0}
+#define WAITQ_INIT                                                                                 \
+	{                                                                                          \
+		0, 0                                                                               \
+	}
 
 struct thread {
 	uint64_t rsp; /* saved by the switch; must stay first */
@@ -45,7 +48,7 @@ struct thread {
 	struct waitq *waitq; /* what it is blocked on, if anything */
 	int wait_result;     /* 0 woken, -ETIMEDOUT */
 	struct timer wake_timer;
-	uintptr_t guard;     /* the unmapped page under the stack */
+	uintptr_t guard; /* the unmapped page under the stack */
 	uintptr_t stack_lo, stack_hi;
 	void (*entry)(void *);
 	void *arg;
@@ -68,7 +71,7 @@ _Noreturn void thread_idle(void);
  * slot or stack is free (reported on the console).  Thread context.
  */
 struct thread *thread_create(const char *name, int prio, unsigned flags, void (*entry)(void *),
-			     void *arg);
+                             void *arg);
 
 /* Wait for a non-detached thread to exit; returns its status and frees it. */
 int thread_join(struct thread *t);

@@ -305,7 +305,8 @@ void mm_heap_free(struct mm_heap *h, void *p)
 		if (tag_is(pt, MAGIC_FREE)) {
 			uintptr_t prev = blk - pt.size;
 
-			ASSERT(pt.size <= blk - h->start && "mm_heap_free: previous footer smashed");
+			ASSERT(pt.size <= blk - h->start &&
+			       "mm_heap_free: previous footer smashed");
 			bin_remove(h, prev, pt.size);
 			wipe_tag(blk - TAG_SIZE);
 			wipe_tag(blk);

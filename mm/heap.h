@@ -19,8 +19,11 @@
  *
  * Checking: each tag holds the block size and a check word (the size mixed
  * with a magic that says used or free); header and footer must agree.
- * mm_heap_free() ASSERTs on a pointer that is not a live block of this heap,
- * on a double free and on a footer overwritten by a payload overrun.
+ * mm_heap_free() ASSERTs on a pointer outside the heap or not 16-aligned, on
+ * a double free (also of a block since merged into a neighbour, whose tags
+ * are wiped), on a pointer into the middle of a block (unless the payload
+ * there happens to forge a tag, 2^-64 for random data), and on a footer
+ * overwritten by a payload overrun.
  *
  * Context: no locking inside.  The caller serialises all calls on one heap
  * (the kernel wraps them with interrupts off); given that, any context is
@@ -38,16 +41,16 @@
 
 /* Read-only to callers: statistics may be inspected, nothing written. */
 struct mm_heap {
-	const char *name;    /* not copied: must outlive the heap */
-	uintptr_t start;     /* managed area [start, end), 16-byte aligned */
+	const char *name; /* not copied: must outlive the heap */
+	uintptr_t start;  /* managed area [start, end), 16-byte aligned */
 	uintptr_t end;
-	size_t used;         /* bytes in allocated blocks, tags included */
-	size_t hiwater;      /* largest value used has had */
-	uint64_t allocs;     /* successful allocations */
-	uint64_t fails;      /* allocations that returned NULL (size 0 excepted) */
+	size_t used;     /* bytes in allocated blocks, tags included */
+	size_t hiwater;  /* largest value used has had */
+	uint64_t allocs; /* successful allocations */
+	uint64_t fails;  /* allocations that returned NULL (size 0 excepted) */
 	/* private */
-	uint64_t binmap;                 /* bit i set iff bins[i] is non-empty */
-	uintptr_t bins[MM_HEAP_NBINS];   /* free-list heads (block addresses, 0 = empty) */
+	uint64_t binmap;               /* bit i set iff bins[i] is non-empty */
+	uintptr_t bins[MM_HEAP_NBINS]; /* free-list heads (block addresses, 0 = empty) */
 };
 
 /*

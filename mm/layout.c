@@ -104,7 +104,7 @@ static void fmt_amount(char *buf, size_t len, uint64_t v, bool up)
 		fmt_snprintf(buf, len, "%llu KiB", (unsigned long long)kib);
 	else
 		fmt_snprintf(buf, len, "%llu MiB",
-			     (unsigned long long)(up ? v / MIB + (v % MIB != 0) : v / MIB));
+		             (unsigned long long)(up ? v / MIB + (v % MIB != 0) : v / MIB));
 }
 
 static void set_err(char *err, size_t errlen, const char *msg)
@@ -178,7 +178,7 @@ static uint64_t free_total(const struct scratch *s)
  * ram_total for the FRACTION shares.  Returns 0 or -ENOMEM with *f filled.
  */
 static int plan_once(const struct mm_part_spec *specs, size_t n, struct scratch *s,
-		     uint64_t ram_total, struct mm_place *out, struct failure *f)
+                     uint64_t ram_total, struct mm_place *out, struct failure *f)
 {
 	uint64_t size[MM_LAYOUT_MAX_PARTS];
 	size_t rest = n;
@@ -263,7 +263,7 @@ static int plan_once(const struct mm_part_spec *specs, size_t n, struct scratch 
 
 /* Plans with extra bytes of RAM appended to the highest region. */
 static bool fits_with(const struct mm_part_spec *specs, size_t n, const struct scratch *orig,
-		      uint64_t ram_total, uint64_t extra, struct mm_place *out)
+                      uint64_t ram_total, uint64_t extra, struct mm_place *out)
 {
 	struct scratch s = *orig;
 	struct mm_region *top = &s.r[s.n - 1];
@@ -276,32 +276,38 @@ static bool fits_with(const struct mm_part_spec *specs, size_t n, const struct s
 }
 
 /*
- * How much more RAM would make the table fit.  The lower bound is what is
- * still owed minus what is still free, and at least the failing partition's
- * own gap.  That ignores where new RAM appears and that FRACTION shares grow
- * with it, so when there is a region to grow, re-plan with the highest region
- * extended -- which is where QEMU's -m, for one, adds memory -- and search for
- * the least extension (in pages) that works.
+ * How much more RAM would make the table fit; false if no amount does (the
+ * FRACTION shares alone claim all of it, say).
+ *
+ * The lower bound is what is still owed minus what is still free, and at
+ * least the failing partition's own gap.  That ignores where new RAM appears
+ * and that FRACTION shares grow with it, so re-plan with the highest region
+ * extended -- which is where QEMU's -m, for one, adds memory -- and search
+ * for the least extension, in pages, that works.  First-fit is not strictly
+ * monotonic in the RAM size (a bigger share can shift what follows), so the
+ * figure returned is always one that was tried and worked.  *kib_only is set
+ * when rounding up to whole MiB for display would not work.
  */
-static uint64_t estimate_more(const struct mm_part_spec *specs, size_t n,
-			      const struct scratch *orig, uint64_t ram_total, const struct failure *f,
-			      struct mm_place *out)
+static bool estimate_more(const struct mm_part_spec *specs, size_t n, const struct scratch *orig,
+                          uint64_t ram_total, const struct failure *f, struct mm_place *out,
+                          uint64_t *more_out, bool *kib_only)
 {
 	uint64_t more = f->need > f->largest ? f->need - f->largest : 0;
 	uint64_t lo = 0, hi;
 
+	*kib_only = false;
 	if (f->unplaced > f->free_left && f->unplaced - f->free_left > more)
 		more = f->unplaced - f->free_left;
+	*more_out = more;
 	if (orig->n == 0)
-		return more;
+		return true; /* nothing to grow: the bound is all there is */
 
-	/* The lower bound may already be enough; otherwise double until it is. */
 	hi = round_up(more, 4096);
 	while (!fits_with(specs, n, orig, ram_total, hi, out)) {
 		if (hi >= (1ull << 50))
-			return more; /* nothing sensible helps: keep the simple figure */
+			return false;
 		lo = hi;
-		hi *= 2;
+		hi = hi == 0 ? 4096 : hi * 2;
 	}
 	while (hi - lo > 4096) {
 		uint64_t mid = (lo + (hi - lo) / 2) & ~4095ull;
@@ -313,28 +319,28 @@ static uint64_t estimate_more(const struct mm_part_spec *specs, size_t n,
 		else
 			lo = mid;
 	}
-	if (hi < MIB)
-		return hi;
-
-	/*
-	 * The message shows whole MiB.  First-fit placement is not monotonic in
-	 * the RAM size (a bigger share can shift what follows), so make sure the
-	 * rounded figure itself works, stepping up a few MiB if need be.
-	 */
-	for (uint64_t v = round_up(hi, MIB), tries = 0; tries < 64; v += MIB, tries++) {
-		if (fits_with(specs, n, orig, ram_total, v, out))
-			return v;
+	*more_out = hi;
+	if (hi < MIB || hi % MIB == 0)
+		return true;
+	for (uint64_t v = round_up(hi, MIB), tries = 0; tries < 8; v += MIB, tries++) {
+		if (fits_with(specs, n, orig, ram_total, v, out)) {
+			*more_out = v;
+			return true;
+		}
 	}
-	return hi;
+	*kib_only = true;
+	return true;
 }
 
 int mm_layout_plan(const struct mm_part_spec *specs, size_t n, const struct mm_region *free,
-		   size_t nfree, uint64_t ram_total, struct mm_place *out, char *err, size_t errlen)
+                   size_t nfree, uint64_t ram_total, struct mm_place *out, char *err, size_t errlen)
 {
 	struct scratch orig, s;
 	struct failure f;
 	const struct mm_part_spec *sp;
-	char more_s[32], need_s[32], left_s[32];
+	char more_s[32], need_s[32], amount_s[32], left_s[64];
+	uint64_t more;
+	bool helps, kib_only;
 
 	ASSERT(specs != NULL || n == 0);
 	ASSERT(out != NULL || n == 0);
@@ -345,28 +351,38 @@ int mm_layout_plan(const struct mm_part_spec *specs, size_t n, const struct mm_r
 	if (load_regions(&orig, free, nfree) != 0) {
 		if (err != NULL && errlen > 0)
 			fmt_snprintf(err, errlen,
-				     "the memory map has too many usable regions (the limit is %d)",
-				     MM_LAYOUT_MAX_REGIONS);
+			             "the memory map has too many usable regions (the limit is %d)",
+			             MM_LAYOUT_MAX_REGIONS);
 		return -E2BIG;
 	}
 	s = orig;
 	if (plan_once(specs, n, &s, ram_total, out, &f) == 0)
 		return 0;
 
-	sp = &specs[f.idx];
-	fmt_amount(more_s, sizeof(more_s), estimate_more(specs, n, &orig, ram_total, &f, out), true);
-	fmt_amount(need_s, sizeof(need_s), f.need, true);
-	fmt_amount(left_s, sizeof(left_s), f.largest, false);
 	if (err == NULL || errlen == 0)
 		return -ENOMEM;
-	if (f.largest == 0)
-		fmt_snprintf(err, errlen, "need %s more for %s (it needs %s%s; no free memory is left)",
-			     more_s, sp->descr, sp->sizing == MM_SIZE_REST ? "at least " : "",
-			     need_s);
+	sp = &specs[f.idx];
+	helps = estimate_more(specs, n, &orig, ram_total, &f, out, &more, &kib_only);
+	if (kib_only)
+		fmt_snprintf(more_s, sizeof(more_s), "%llu KiB", (unsigned long long)(more / KIB));
+	else
+		fmt_amount(more_s, sizeof(more_s), more, true);
+	fmt_amount(need_s, sizeof(need_s), f.need, true);
+	if (f.largest == 0) {
+		fmt_snprintf(left_s, sizeof(left_s), "%s", "no free memory is left");
+	} else {
+		fmt_amount(amount_s, sizeof(amount_s), f.largest, false);
+		fmt_snprintf(left_s, sizeof(left_s), "the largest free block left is %s", amount_s);
+	}
+	if (helps)
+		fmt_snprintf(err, errlen, "need %s more for %s (it needs %s%s; %s)", more_s,
+		             sp->descr, sp->sizing == MM_SIZE_REST ? "at least " : "", need_s,
+		             left_s);
 	else
 		fmt_snprintf(err, errlen,
-			     "need %s more for %s (it needs %s%s; the largest free block left is %s)",
-			     more_s, sp->descr, sp->sizing == MM_SIZE_REST ? "at least " : "",
-			     need_s, left_s);
+		             "%s does not fit (it needs %s%s; %s), and no amount of added RAM "
+		             "would make this table fit",
+		             sp->descr, sp->sizing == MM_SIZE_REST ? "at least " : "", need_s,
+		             left_s);
 	return -ENOMEM;
 }

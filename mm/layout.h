@@ -3,8 +3,9 @@
  * usable RAM regions from the Multiboot memory map.  Pure computation: no
  * memory is touched besides the caller's arrays and buffers.
  *
- * Context: boot time, single-threaded; uses about 1.5 KiB of stack for a
- * scratch copy of the regions.
+ * Context: boot time; reentrant (no global state).  Uses about 4 KiB of
+ * stack for scratch copies of the regions.  Failure costs up to ~100 extra
+ * planning passes to estimate the shortfall; success costs one.
  */
 #ifndef MM_LAYOUT_H
 #define MM_LAYOUT_H
@@ -50,17 +51,25 @@ struct mm_place {
  *
  * Returns 0 with out[i] set for every spec i; or
  *   -ENOMEM  something does not fit.  err names the first partition that
- *            failed and an estimate of how much more RAM would make the whole
- *            table fit (what is still unplaced minus what is still free, but
- *            at least that partition's own shortfall), needs rounded up to
- *            whole MiB (KiB under 1 MiB), e.g. "need 3 MiB more for page
- *            cache (it needs 4 MiB; the largest free block left is 1 MiB)";
+ *            failed, what it needs (rounded up) and the largest block it
+ *            could have used (rounded down), and how much more RAM would
+ *            make the whole table fit, in whole MiB rounded up (KiB under
+ *            1 MiB), e.g. "need 3 MiB more for page cache (it needs 4 MiB;
+ *            the largest free block left is 1 MiB)".  That figure is found by
+ *            re-planning with the highest region extended (where QEMU's -m
+ *            adds memory; FRACTION shares grow with it) and is one that was
+ *            verified to work.  (With no regions at all it is just what is
+ *            still unplaced.)
+ *            When no amount of RAM helps (shares adding up to more than all
+ *            of it), err says "... does not fit (...), and no amount of added
+ *            RAM would make this table fit".
  *   -E2BIG   more than MM_LAYOUT_MAX_REGIONS non-empty free regions.
  * On error out[] is partly written and meaningless.  err (caller's buffer,
  * may be NULL when errlen is 0) always gets a NUL-terminated line; "" on
  * success.
  */
 int mm_layout_plan(const struct mm_part_spec *specs, size_t n, const struct mm_region *free,
-		   size_t nfree, uint64_t ram_total, struct mm_place *out, char *err, size_t errlen);
+                   size_t nfree, uint64_t ram_total, struct mm_place *out, char *err,
+                   size_t errlen);
 
 #endif

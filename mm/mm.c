@@ -16,7 +16,7 @@
 #include "mm/pool.h"
 
 enum kind { K_IMAGE, K_SLOTS, K_PAGES, K_HEAP, K_BRK };
-static const char *const kind_names[] = { "image", "slots", "pages", "heap", "brk" };
+static const char *const kind_names[] = {"image", "slots", "pages", "heap", "brk"};
 
 struct part {
 	const char *name, *descr;
@@ -43,8 +43,8 @@ static const struct {
 	unsigned permille;
 	enum kind kind;
 } table[] = {
-#define MM_ROW(id, nm, ds, sz, by, pm, kd) [MM_##id] = { nm, ds, MM_SIZE_##sz, by, pm, K_##kd },
-	MM_PARTITIONS(MM_ROW)
+#define MM_ROW(id, nm, ds, sz, by, pm, kd) [MM_##id] = {nm, ds, MM_SIZE_##sz, by, pm, K_##kd},
+    MM_PARTITIONS(MM_ROW)
 #undef MM_ROW
 };
 
@@ -67,9 +67,10 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 
 /* Usable regions: at or above MM_LOW_LIMIT, below MM_MAX_PHYS, minus the image. */
 static unsigned usable_regions(const struct mm_region *ram, unsigned nram, struct mm_region *out,
-			       unsigned cap)
+                               unsigned cap)
 {
-	uint64_t img_lo = (uintptr_t)__image_start, img_hi = align_up((uintptr_t)__image_end, PAGE_SIZE);
+	uint64_t img_lo = (uintptr_t)__image_start,
+	         img_hi = align_up((uintptr_t)__image_end, PAGE_SIZE);
 	unsigned n = 0;
 	for (unsigned i = 0; i < nram; i++) {
 		uint64_t lo = align_up(ram[i].base, PAGE_SIZE);
@@ -81,11 +82,11 @@ static unsigned usable_regions(const struct mm_region *ram, unsigned nram, struc
 		if (lo >= hi)
 			continue;
 		/* Cut the image out; it can split a region in two. */
-		uint64_t cuts[2][2] = { { lo, hi < img_lo ? hi : img_lo },
-					{ lo > img_hi ? lo : img_hi, hi } };
+		uint64_t cuts[2][2] = {{lo, hi < img_lo ? hi : img_lo},
+		                       {lo > img_hi ? lo : img_hi, hi}};
 		for (int c = 0; c < 2; c++)
 			if (cuts[c][0] < cuts[c][1] && n < cap)
-				out[n++] = (struct mm_region){ cuts[c][0], cuts[c][1] - cuts[c][0] };
+				out[n++] = (struct mm_region){cuts[c][0], cuts[c][1] - cuts[c][0]};
 	}
 	return n;
 }
@@ -97,10 +98,12 @@ static void init_allocator(enum mm_part_id id)
 	switch (p->kind) {
 	case K_SLOTS:
 		p->slot_size = slot_size_of(id);
-		rc = mm_pool_init(&p->pool, p->name, (void *)p->base, p->size, p->slot_size, PAGE_SIZE);
+		rc = mm_pool_init(&p->pool, p->name, (void *)p->base, p->size, p->slot_size,
+		                  PAGE_SIZE);
 		break;
 	case K_PAGES:
-		rc = mm_pool_init(&p->pool, p->name, (void *)p->base, p->size, PAGE_SIZE, PAGE_SIZE);
+		rc =
+		    mm_pool_init(&p->pool, p->name, (void *)p->base, p->size, PAGE_SIZE, PAGE_SIZE);
 		break;
 	case K_HEAP:
 		rc = mm_heap_init(&p->heap, p->name, (void *)p->base, p->size);
@@ -131,17 +134,23 @@ int mm_init(const struct mm_region *ram, unsigned nram, char *err, size_t errlen
 		max_addr = MM_MAX_PHYS;
 	unsigned nfree = usable_regions(ram, nram, freeregs, 32);
 
-	parts[MM_KERNEL] = (struct part){ .name = "kernel", .descr = "kernel image (text, data, bss)",
-					  .kind = K_IMAGE, .base = (uintptr_t)__image_start,
-					  .size = align_up((uintptr_t)__image_end, PAGE_SIZE) -
-						  (uintptr_t)__image_start };
+	parts[MM_KERNEL] = (struct part){.name = "kernel",
+	                                 .descr = "kernel image (text, data, bss)",
+	                                 .kind = K_IMAGE,
+	                                 .base = (uintptr_t)__image_start,
+	                                 .size = align_up((uintptr_t)__image_end, PAGE_SIZE) -
+	                                         (uintptr_t)__image_start};
 	/* specs[] is indexed from MM_PAGETABLES; the image is placed by the linker. */
-	specs[0] = (struct mm_part_spec){ "pagetables", "page tables", MM_SIZE_FIXED,
-					  mm_paging_tables_needed(max_addr) * PAGE_SIZE, 0, PAGE_SIZE };
+	specs[0] = (struct mm_part_spec){"pagetables",
+	                                 "page tables",
+	                                 MM_SIZE_FIXED,
+	                                 mm_paging_tables_needed(max_addr) * PAGE_SIZE,
+	                                 0,
+	                                 PAGE_SIZE};
 	for (int id = MM_PAGETABLES + 1; id < MM_NPARTS; id++)
-		specs[id - MM_PAGETABLES] = (struct mm_part_spec){ table[id].name, table[id].descr,
-								   table[id].sizing, table[id].bytes,
-								   table[id].permille, PAGE_SIZE };
+		specs[id - MM_PAGETABLES] =
+		    (struct mm_part_spec){table[id].name,  table[id].descr,    table[id].sizing,
+		                          table[id].bytes, table[id].permille, PAGE_SIZE};
 	int n = MM_NPARTS - MM_PAGETABLES;
 	int rc = mm_layout_plan(specs, n, freeregs, nfree, ram_total, place, err, errlen);
 	if (rc)
@@ -149,9 +158,11 @@ int mm_init(const struct mm_region *ram, unsigned nram, char *err, size_t errlen
 
 	for (int i = 0; i < n; i++) {
 		enum mm_part_id id = (enum mm_part_id)(MM_PAGETABLES + i);
-		parts[id] = (struct part){ .name = specs[i].name, .descr = specs[i].descr,
-					   .kind = id == MM_PAGETABLES ? K_PAGES : table[id].kind,
-					   .base = place[i].base, .size = place[i].size };
+		parts[id] = (struct part){.name = specs[i].name,
+		                          .descr = specs[i].descr,
+		                          .kind = id == MM_PAGETABLES ? K_PAGES : table[id].kind,
+		                          .base = place[i].base,
+		                          .size = place[i].size};
 	}
 	/* The boot tables map only the first 4 GiB, and the new tables are built
 	 * from this partition, so it must lie there (first fit puts it lowest). */
@@ -197,8 +208,11 @@ void mm_part_stats(enum mm_part_id id, struct mm_stats *s)
 	ASSERT(id < MM_NPARTS);
 	const struct part *p = &parts[id];
 	uint64_t fl = irq_save();
-	*s = (struct mm_stats){ .name = p->name, .descr = p->descr, .kind = kind_names[p->kind],
-				.base = p->base, .size = p->size };
+	*s = (struct mm_stats){.name = p->name,
+	                       .descr = p->descr,
+	                       .kind = kind_names[p->kind],
+	                       .base = p->base,
+	                       .size = p->size};
 	switch (p->kind) {
 	case K_IMAGE:
 		s->used = s->hiwater = (uintptr_t)__image_end - (uintptr_t)__image_start;
@@ -277,8 +291,8 @@ void *mm_alloc_aligned(enum mm_part_id id, size_t size, size_t align)
 	struct part *p = &parts[id];
 	ASSERT(p->kind == K_HEAP);
 	uint64_t fl = irq_save();
-	void *m = align > 16 ? mm_heap_alloc_aligned(&p->heap, size, align) :
-			       mm_heap_alloc(&p->heap, size);
+	void *m = align > 16 ? mm_heap_alloc_aligned(&p->heap, size, align)
+	                     : mm_heap_alloc(&p->heap, size);
 	irq_restore(fl);
 	return m;
 }
@@ -329,16 +343,17 @@ void mm_report(bool hiwater)
 	char a[16], b[16];
 	if (!hiwater) {
 		fmt_size(a, sizeof(a), ram_total);
-		con_printf("Memory: %s RAM, %d partitions (text %lu KiB, data %lu KiB, bss %lu KiB)\n",
-			   a, MM_NPARTS, (unsigned long)(__text_end - __text_start) / 1024,
-			   (unsigned long)(__bss_start - __data_start) / 1024,
-			   (unsigned long)(__bss_end - __bss_start) / 1024);
+		con_printf(
+		    "Memory: %s RAM, %d partitions (text %lu KiB, data %lu KiB, bss %lu KiB)\n", a,
+		    MM_NPARTS, (unsigned long)(__text_end - __text_start) / 1024,
+		    (unsigned long)(__bss_start - __data_start) / 1024,
+		    (unsigned long)(__bss_end - __bss_start) / 1024);
 		for (int id = 0; id < MM_NPARTS; id++) {
 			struct mm_stats s;
 			mm_part_stats((enum mm_part_id)id, &s);
 			fmt_size(a, sizeof(a), s.size);
 			con_printf("  %-11s %#010lx-%#010lx %8s  %-5s  %s\n", s.name, s.base,
-				   s.base + s.size - 1, a, s.kind, s.descr);
+			           s.base + s.size - 1, a, s.kind, s.descr);
 		}
 		return;
 	}
@@ -349,7 +364,7 @@ void mm_report(bool hiwater)
 		fmt_size(a, sizeof(a), s.hiwater);
 		fmt_size(b, sizeof(b), s.size);
 		con_printf("  %-11s %8s of %8s (%3lu%%), %lu failed allocations\n", s.name, a, b,
-			   s.size ? (unsigned long)(s.hiwater * 100 / s.size) : 0UL,
-			   (unsigned long)s.fails);
+		           s.size ? (unsigned long)(s.hiwater * 100 / s.size) : 0UL,
+		           (unsigned long)s.fails);
 	}
 }

@@ -32,7 +32,7 @@ enum mm_part_id {
 #define MM_ENUM(id, ...) MM_##id,
 	MM_PARTITIONS(MM_ENUM)
 #undef MM_ENUM
-	MM_NPARTS
+	    MM_NPARTS
 };
 
 struct mm_stats {

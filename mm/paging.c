@@ -201,7 +201,7 @@ int mm_paging_init(const struct mm_region *ram, unsigned nram)
 			rc = map_range(lo, hi < text_lo ? hi : text_lo, MM_PROT_WRITE);
 		if (!rc && hi > text_lo && lo < text_hi)
 			rc = map_range(lo > text_lo ? lo : text_lo, hi < text_hi ? hi : text_hi,
-				       MM_PROT_EXEC);
+			               MM_PROT_EXEC);
 		if (!rc && hi > text_hi)
 			rc = map_range(lo > text_hi ? lo : text_hi, hi, MM_PROT_WRITE);
 	}

@@ -79,7 +79,7 @@ static bool fits(uintptr_t bm, uintptr_t end, size_t n, size_t stride, size_t al
 }
 
 int mm_pool_init(struct mm_pool *p, const char *name, void *mem, size_t len, size_t objsize,
-		 size_t align)
+                 size_t align)
 {
 	uintptr_t start = (uintptr_t)mem, end, bm, base;
 	size_t stride, n;
@@ -147,7 +147,7 @@ void *mm_pool_alloc(struct mm_pool *p)
 		memcpy(&next, (void *)obj, sizeof(next));
 		/* A bad link here means the object was written after it was freed. */
 		ASSERT((next == NULL || (obj_index(p, (uintptr_t)next) >= 0 &&
-					 !bit_get(p, (size_t)obj_index(p, (uintptr_t)next)))) &&
+		                         !bit_get(p, (size_t)obj_index(p, (uintptr_t)next)))) &&
 		       "mm_pool: write after free");
 		p->free = next;
 	} else if (p->fresh < p->nobjs) {

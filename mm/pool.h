@@ -33,7 +33,7 @@ struct mm_pool {
 	const char *name; /* not copied: must outlive the pool */
 	uintptr_t base;   /* address of object 0 */
 	size_t objsize;   /* bytes between objects: the requested size, at least a
-			     pointer, rounded up to the alignment */
+	                     pointer, rounded up to the alignment */
 	size_t nobjs;     /* capacity */
 	size_t used;      /* allocated now */
 	size_t hiwater;   /* most ever allocated at once */
@@ -52,7 +52,7 @@ struct mm_pool {
  * (then the pool is empty and mm_pool_alloc() always fails).
  */
 int mm_pool_init(struct mm_pool *p, const char *name, void *mem, size_t len, size_t objsize,
-		 size_t align);
+                 size_t align);
 
 /* An uninitialised object, or NULL (counted in fails) when the pool is empty. O(1). */
 void *mm_pool_alloc(struct mm_pool *p);

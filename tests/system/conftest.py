@@ -52,14 +52,35 @@ class Boot:
         return f"status {self.status} after {self.seconds:.1f}s\n{self.log}"
 
 
-def boot(append="", mem=128, timeout=120, image=None, extra=(), debug_exit=True, stop_on=None):
-    """Boot the image with -kernel and return a Boot.
+def pxe_dir(tmpdir, append, image=None):
+    """A TFTP root holding the image and the iPXE script an admin would write."""
+    tftp = os.path.join(str(tmpdir), "tftp")
+    os.makedirs(tftp, exist_ok=True)
+    shutil.copy(image or IMAGE, os.path.join(tftp, "tether.bin"))
+    with open(os.path.join(tftp, "boot.ipxe"), "w") as f:
+        f.write(f"#!ipxe\nkernel tftp://10.0.2.2/tether.bin {append}\nboot\n")
+    return tftp
 
+
+def boot(append="", mem=128, timeout=120, image=None, extra=(), debug_exit=True, stop_on=None,
+         pxe=None, nic="virtio-net-pci"):
+    """Boot the image and return a Boot.
+
+    Direct (-kernel) by default; with pxe=<tmpdir>, through Debian's iPXE ROM
+    from QEMU's built-in DHCP/TFTP, as a cluster node boots.  The user network
+    is restrict=on: the node can reach nothing but slirp's own services.
     stop_on: a regex; when it shows up on serial, QEMU is stopped (for runs
     that do not end by themselves, e.g. without isa-debug-exit).
     """
     cmd = [QEMU, "-nodefaults", "-machine", "pc", "-m", str(mem), "-display", "none",
-           "-no-reboot", "-serial", "stdio", "-kernel", image or IMAGE, "-append", append]
+           "-no-reboot", "-serial", "stdio"]
+    if pxe is not None:
+        tftp = pxe_dir(pxe, append, image)
+        cmd += ["-boot", "n", "-netdev",
+                f"user,id=n0,restrict=on,tftp={tftp},bootfile=boot.ipxe",
+                "-device", f"{nic},netdev=n0"]
+    else:
+        cmd += ["-kernel", image or IMAGE, "-append", append]
     if debug_exit:
         cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     cmd += list(extra)

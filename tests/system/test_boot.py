@@ -34,9 +34,9 @@ def test_selftest_passes():
     b = boot("app=selftest")
     assert b.status == qemu_status(0), b
     results = re.findall(r"selftest: ([a-z-]+): (ok|FAIL)", b.log)
-    assert len(results) == 13, b  # 12 checks; "pools" reports two lines
+    assert len(results) == 15, b  # 14 checks; "pools" reports two lines
     assert all(r == "ok" for _, r in results), b
-    b.require("selftest: 12 checks, 12 passed, 0 failed", "tether: exit 0")
+    b.require("selftest: 14 checks, 14 passed, 0 failed", "tether: exit 0")
 
 
 def test_selftest_unknown_check_fails():

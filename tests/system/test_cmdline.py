@@ -40,4 +40,4 @@ def test_too_little_ram_names_the_shortfall():
 def test_32_mib_node_runs_selftest():
     b = boot("app=selftest", mem=32)
     assert b.status == qemu_status(0), b
-    b.require("selftest: 12 checks, 12 passed, 0 failed")
+    b.require("selftest: 14 checks, 14 passed, 0 failed")

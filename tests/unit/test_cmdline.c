@@ -69,9 +69,8 @@ static void test_empty(void **state)
 static void test_image_url(void **state)
 {
 	(void)state;
-	assert_int_equal(cmdline_parse(&cl, "tftp://10.0.2.2/tether.elf app=selftest", err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+	    cmdline_parse(&cl, "tftp://10.0.2.2/tether.elf app=selftest", err, sizeof(err)), 0);
 	assert_string_equal(cl.image, "tftp://10.0.2.2/tether.elf");
 	assert_int_equal(cl.nparams, 1);
 	assert_param(0, "app", "selftest");
@@ -81,7 +80,7 @@ static void test_image_path(void **state)
 {
 	(void)state;
 	assert_int_equal(cmdline_parse(&cl, "/path/build/tether.elf app=x quiet", err, sizeof(err)),
-			 0);
+	                 0);
 	assert_string_equal(cl.image, "/path/build/tether.elf");
 	assert_int_equal(cl.nparams, 2);
 	assert_param(0, "app", "x");
@@ -142,9 +141,10 @@ static void test_value_with_equals(void **state)
 static void test_quotes(void **state)
 {
 	(void)state;
-	assert_int_equal(cmdline_parse(&cl, "key=\"a b c\" k2=\"\" \"k3=x y\" k4=pre\"mid dle\"post",
-				       err, sizeof(err)),
-			 0);
+	assert_int_equal(cmdline_parse(&cl,
+	                               "key=\"a b c\" k2=\"\" \"k3=x y\" k4=pre\"mid dle\"post",
+	                               err, sizeof(err)),
+	                 0);
 	assert_int_equal(cl.nparams, 4);
 	assert_param(0, "key", "a b c");
 	assert_param(1, "k2", "");
@@ -162,8 +162,8 @@ static void test_quotes(void **state)
 static void test_args(void **state)
 {
 	(void)state;
-	assert_int_equal(cmdline_parse(&cl, "/img app=x -- one \"x y\" -- \"\" k=v", err, sizeof(err)),
-			 0);
+	assert_int_equal(
+	    cmdline_parse(&cl, "/img app=x -- one \"x y\" -- \"\" k=v", err, sizeof(err)), 0);
 	assert_string_equal(cl.image, "/img");
 	assert_int_equal(cl.nparams, 1);
 	assert_param(0, "app", "x");
@@ -210,7 +210,8 @@ static void test_unbalanced_quote(void **state)
 
 static void test_bad_keys(void **state)
 {
-	static const char *const bad[] = {"foo!=1", "=x", "\"a b\"=c", "k\xc3\xa9y", "a,b", "x:y=1"};
+	static const char *const bad[] = {"foo!=1",     "=x",  "\"a b\"=c",
+	                                  "k\xc3\xa9y", "a,b", "x:y=1"};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -220,7 +221,7 @@ static void test_bad_keys(void **state)
 	}
 	assert_int_equal(cmdline_parse(&cl, "ok=1 foo!=1", err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "cmdline: bad key 'foo!' in 'foo!=1'; keys may contain only "
-				 "A-Z a-z 0-9 . _ -");
+	                         "A-Z a-z 0-9 . _ -");
 	assert_int_equal(cmdline_parse(&cl, "=x", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "bad key '' in '=x'"));
 
@@ -263,8 +264,8 @@ static void test_too_many_params(void **state)
 	assert_param(63, "k63", "63");
 	strcat(line, "extra=1");
 	assert_int_equal(cmdline_parse(&cl, line, err, sizeof(err)), -E2BIG);
-	assert_string_equal(err,
-			    "cmdline: too many parameters (the limit is 64); 'extra=1' does not fit");
+	assert_string_equal(
+	    err, "cmdline: too many parameters (the limit is 64); 'extra=1' does not fit");
 	assert_empty();
 }
 
@@ -282,7 +283,7 @@ static void test_too_many_args(void **state)
 	strcat(line, " one-more");
 	assert_int_equal(cmdline_parse(&cl, line, err, sizeof(err)), -E2BIG);
 	assert_string_equal(err, "cmdline: too many arguments after '--' (the limit is 32); "
-				 "'one-more' does not fit");
+	                         "'one-more' does not fit");
 	assert_empty();
 }
 
@@ -329,36 +330,36 @@ static void test_parse_size(void **state)
 		int rc;
 		uint64_t v;
 	} cases[] = {
-		{"0", 0, 0},
-		{"4096", 0, 4096},
-		{"4K", 0, 4096},
-		{"4k", 0, 4096},
-		{"4KiB", 0, 4096},
-		{"4kib", 0, 4096},
-		{"1M", 0, 1 << 20},
-		{"3MiB", 0, 3 << 20},
-		{"1G", 0, 1ull << 30},
-		{"16g", 0, 16ull << 30},
-		{"007", 0, 7},
-		{"18446744073709551615", 0, UINT64_MAX},
-		{"17179869183G", 0, 17179869183ull << 30},
-		{"18446744073709551616", -ERANGE, 0},
-		{"17179869184G", -ERANGE, 0},
-		{"18014398509481984K", -ERANGE, 0},
-		{"", -EINVAL, 0},
-		{"K", -EINVAL, 0},
-		{"1T", -EINVAL, 0},
-		{"1.5M", -EINVAL, 0},
-		{"-1", -EINVAL, 0},
-		{"+1", -EINVAL, 0},
-		{" 1", -EINVAL, 0},
-		{"1 ", -EINVAL, 0},
-		{"1KB", -EINVAL, 0},
-		{"1Ki", -EINVAL, 0},
-		{"1KiBB", -EINVAL, 0},
-		{"1B", -EINVAL, 0},
-		{"0x10", -EINVAL, 0},
-		{"99999999999999999999x", -EINVAL, 0},
+	    {"0", 0, 0},
+	    {"4096", 0, 4096},
+	    {"4K", 0, 4096},
+	    {"4k", 0, 4096},
+	    {"4KiB", 0, 4096},
+	    {"4kib", 0, 4096},
+	    {"1M", 0, 1 << 20},
+	    {"3MiB", 0, 3 << 20},
+	    {"1G", 0, 1ull << 30},
+	    {"16g", 0, 16ull << 30},
+	    {"007", 0, 7},
+	    {"18446744073709551615", 0, UINT64_MAX},
+	    {"17179869183G", 0, 17179869183ull << 30},
+	    {"18446744073709551616", -ERANGE, 0},
+	    {"17179869184G", -ERANGE, 0},
+	    {"18014398509481984K", -ERANGE, 0},
+	    {"", -EINVAL, 0},
+	    {"K", -EINVAL, 0},
+	    {"1T", -EINVAL, 0},
+	    {"1.5M", -EINVAL, 0},
+	    {"-1", -EINVAL, 0},
+	    {"+1", -EINVAL, 0},
+	    {" 1", -EINVAL, 0},
+	    {"1 ", -EINVAL, 0},
+	    {"1KB", -EINVAL, 0},
+	    {"1Ki", -EINVAL, 0},
+	    {"1KiBB", -EINVAL, 0},
+	    {"1B", -EINVAL, 0},
+	    {"0x10", -EINVAL, 0},
+	    {"99999999999999999999x", -EINVAL, 0},
 	};
 
 	(void)state;
@@ -370,7 +371,7 @@ static void test_parse_size(void **state)
 			fail_msg("'%s': rc %d, want %d", cases[i].s, rc, cases[i].rc);
 		if (rc == 0 && v != cases[i].v)
 			fail_msg("'%s': %llu, want %llu", cases[i].s, (unsigned long long)v,
-				 (unsigned long long)cases[i].v);
+			         (unsigned long long)cases[i].v);
 		if (rc != 0)
 			assert_int_equal(v, 12345);
 	}
@@ -383,31 +384,31 @@ static const char *const apps[] = {"selftest", "crash", NULL};
 enum { K_APP, K_LOGLEVEL, K_HEAP, K_QUIET, K_NAME, K_MODE, NKEYS };
 
 static const struct cmdline_key keys[NKEYS] = {
-	[K_APP] = {.key = "app",
-		   .type = CMDLINE_ENUM,
-		   .choices = apps,
-		   .on_bad = CMDLINE_FATAL,
-		   .help = "application to run"},
-	[K_LOGLEVEL] = {.key = "loglevel",
-			.type = CMDLINE_UINT,
-			.defval = "6",
-			.min = 0,
-			.max = 7,
-			.help = "console log level"},
-	[K_HEAP] = {.key = "heap",
-		    .type = CMDLINE_SIZE,
-		    .defval = "16M",
-		    .min = 64 << 10,
-		    .max = 1 << 30,
-		    .on_bad = CMDLINE_FATAL,
-		    .help = "kernel heap size"},
-	[K_QUIET] = {.key = "quiet", .type = CMDLINE_BOOL, .defval = "no", .help = "less output"},
-	[K_NAME] = {.key = "name", .type = CMDLINE_STR, .defval = "tether", .help = "host name"},
-	[K_MODE] = {.key = "mode",
-		    .type = CMDLINE_ENUM,
-		    .choices = apps,
-		    .defval = "crash",
-		    .help = "a defaulted enum"},
+    [K_APP] = {.key = "app",
+               .type = CMDLINE_ENUM,
+               .choices = apps,
+               .on_bad = CMDLINE_FATAL,
+               .help = "application to run"},
+    [K_LOGLEVEL] = {.key = "loglevel",
+                    .type = CMDLINE_UINT,
+                    .defval = "6",
+                    .min = 0,
+                    .max = 7,
+                    .help = "console log level"},
+    [K_HEAP] = {.key = "heap",
+                .type = CMDLINE_SIZE,
+                .defval = "16M",
+                .min = 64 << 10,
+                .max = 1 << 30,
+                .on_bad = CMDLINE_FATAL,
+                .help = "kernel heap size"},
+    [K_QUIET] = {.key = "quiet", .type = CMDLINE_BOOL, .defval = "no", .help = "less output"},
+    [K_NAME] = {.key = "name", .type = CMDLINE_STR, .defval = "tether", .help = "host name"},
+    [K_MODE] = {.key = "mode",
+                .type = CMDLINE_ENUM,
+                .choices = apps,
+                .defval = "crash",
+                .help = "a defaulted enum"},
 };
 
 static struct cmdline_value vals[NKEYS];
@@ -441,8 +442,8 @@ static void test_apply_values(void **state)
 {
 	(void)state;
 	assert_int_equal(apply("/img app=crash loglevel=0x7 heap=64KiB quiet name=\"my host\" "
-			       "mode=selftest -- x"),
-			 0);
+	                       "mode=selftest -- x"),
+	                 0);
 	assert_int_equal(nreports, 0);
 	assert_true(vals[K_APP].set);
 	assert_int_equal(vals[K_APP].choice, 1);
@@ -485,7 +486,7 @@ static void test_apply_bools(void **state)
 	assert_int_equal(apply("quiet=maybe"), 0);
 	assert_int_equal(nreports, 1);
 	assert_string_equal(reports[0], "cmdline: quiet=maybe: expected one of: 1, 0, yes, no, "
-					"on, off, true, false; using the default no");
+	                                "on, off, true, false; using the default no");
 	assert_false(vals[K_QUIET].set);
 	assert_false(vals[K_QUIET].b);
 
@@ -496,23 +497,23 @@ static void test_apply_bools(void **state)
 
 static void test_apply_bad_uint(void **state)
 {
-	static const char *const bad[] = {"abc", "8", "-1", "0x", "0x8", "1e3", "", " 1",
-					  "99999999999999999999999"};
+	static const char *const bad[] = {
+	    "abc", "8", "-1", "0x", "0x8", "1e3", "", " 1", "99999999999999999999999"};
 	char line[64], want[200];
 
 	(void)state;
 	assert_int_equal(apply("loglevel=abc"), 0);
 	assert_int_equal(nreports, 1);
 	assert_string_equal(reports[0],
-			    "cmdline: loglevel=abc: expected an integer 0..7; using the default 6");
+	                    "cmdline: loglevel=abc: expected an integer 0..7; using the default 6");
 	assert_false(vals[K_LOGLEVEL].set);
 	assert_int_equal(vals[K_LOGLEVEL].num, 6);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(line, sizeof(line), "loglevel=\"%s\"", bad[i]);
 		snprintf(want, sizeof(want),
-			 "cmdline: loglevel=%s: expected an integer 0..7; using the default 6",
-			 bad[i]);
+		         "cmdline: loglevel=%s: expected an integer 0..7; using the default 6",
+		         bad[i]);
 		assert_int_equal(apply(line), 0);
 		assert_int_equal(nreports, 1);
 		assert_string_equal(reports[0], want);
@@ -521,7 +522,7 @@ static void test_apply_bad_uint(void **state)
 
 	assert_int_equal(apply("loglevel"), 0);
 	assert_string_equal(reports[0], "cmdline: loglevel (given without a value): expected an "
-					"integer 0..7; using the default 6");
+	                                "integer 0..7; using the default 6");
 }
 
 static void test_apply_fatal(void **state)
@@ -530,7 +531,7 @@ static void test_apply_fatal(void **state)
 	assert_int_equal(apply("app=nope"), -EINVAL);
 	assert_int_equal(nreports, 1);
 	assert_string_equal(reports[0],
-			    "cmdline: app=nope: expected one of: selftest, crash; cannot continue");
+	                    "cmdline: app=nope: expected one of: selftest, crash; cannot continue");
 	assert_false(vals[K_APP].set);
 	assert_int_equal(vals[K_APP].choice, -1);
 
@@ -538,11 +539,11 @@ static void test_apply_fatal(void **state)
 	assert_int_equal(apply("app=SelfTest"), -EINVAL);
 	assert_int_equal(apply("app"), -EINVAL);
 	assert_string_equal(reports[0], "cmdline: app (given without a value): expected one of: "
-					"selftest, crash; cannot continue");
+	                                "selftest, crash; cannot continue");
 
 	assert_int_equal(apply("heap=12Q"), -EINVAL);
 	assert_string_equal(reports[0], "cmdline: heap=12Q: expected a size 64K..1G (bytes, or a "
-					"number with a K, M or G suffix); cannot continue");
+	                                "number with a K, M or G suffix); cannot continue");
 	assert_int_equal(vals[K_HEAP].num, 16 << 20);
 	assert_int_equal(apply("heap=2G"), -EINVAL);
 	assert_int_equal(apply("heap=65535"), -EINVAL);
@@ -553,7 +554,7 @@ static void test_apply_fatal(void **state)
 	assert_int_equal(apply("loglevel=9 app=nope mode=x"), -EINVAL);
 	assert_int_equal(nreports, 3);
 	assert_non_null(strstr(reports[2], "mode=x: expected one of: selftest, crash; using the "
-					   "default crash"));
+	                                   "default crash"));
 }
 
 static void test_apply_str_bare(void **state)
@@ -562,7 +563,7 @@ static void test_apply_str_bare(void **state)
 	assert_int_equal(apply("name"), 0);
 	assert_int_equal(nreports, 1);
 	assert_string_equal(reports[0], "cmdline: name (given without a value): expected a value "
-					"(name=...); using the default tether");
+	                                "(name=...); using the default tether");
 	assert_string_equal(vals[K_NAME].str, "tether");
 }
 
@@ -572,9 +573,9 @@ static void test_apply_unknown(void **state)
 	assert_int_equal(apply("foo=bar loglevel=3 Quiet"), 0);
 	assert_int_equal(nreports, 2);
 	assert_string_equal(reports[0], "cmdline: unknown key 'foo' (value 'bar') ignored; known "
-					"keys: app, loglevel, heap, quiet, name, mode");
+	                                "keys: app, loglevel, heap, quiet, name, mode");
 	assert_string_equal(reports[1], "cmdline: unknown key 'Quiet' ignored; known keys: app, "
-					"loglevel, heap, quiet, name, mode");
+	                                "loglevel, heap, quiet, name, mode");
 	assert_int_equal(vals[K_LOGLEVEL].num, 3);
 	assert_false(vals[K_QUIET].set);
 
@@ -583,7 +584,7 @@ static void test_apply_unknown(void **state)
 	nreports = 0;
 	assert_int_equal(cmdline_apply(&cl, NULL, 0, NULL, collect, &nreports), 0);
 	assert_string_equal(reports[0], "cmdline: unknown key 'x' (value '1') ignored; no keys are "
-					"known");
+	                                "known");
 }
 
 static void test_apply_repeated(void **state)
@@ -591,8 +592,8 @@ static void test_apply_repeated(void **state)
 	(void)state;
 	assert_int_equal(apply("loglevel=3 quiet loglevel=abc loglevel=5"), 0);
 	assert_int_equal(nreports, 1);
-	assert_string_equal(reports[0],
-			    "cmdline: note: 'loglevel' given 3 times; the last one (loglevel=5) wins");
+	assert_string_equal(
+	    reports[0], "cmdline: note: 'loglevel' given 3 times; the last one (loglevel=5) wins");
 	assert_int_equal(vals[K_LOGLEVEL].num, 5);
 	assert_true(vals[K_LOGLEVEL].set);
 
@@ -601,7 +602,7 @@ static void test_apply_repeated(void **state)
 	assert_int_equal(nreports, 2);
 	assert_non_null(strstr(reports[0], "note: 'loglevel' given 2 times"));
 	assert_non_null(strstr(reports[1], "loglevel=abc: expected an integer 0..7; using the "
-					   "default 6"));
+	                                   "default 6"));
 	assert_int_equal(vals[K_LOGLEVEL].num, 6);
 
 	assert_int_equal(apply("app=crash app=nope"), -EINVAL);
@@ -650,7 +651,7 @@ static void test_apply_many_keys_message(void **state)
 	assert_int_equal(strlen(reports[0]), 511);
 	assert_string_equal(reports[0] + 508, "...");
 	assert_non_null(strstr(reports[0], "unknown key 'nope' (value '1') ignored; known keys: "
-					   "some.key.00, some.key.01"));
+	                                   "some.key.00, some.key.01"));
 	assert_null(mv[0].str);
 	assert_false(mv[0].set);
 }
@@ -668,16 +669,16 @@ static void test_find(void **state)
 static void test_bad_default_asserts(void **state)
 {
 	static const struct cmdline_key bad_uint = {
-		.key = "n", .type = CMDLINE_UINT, .defval = "9", .min = 0, .max = 7};
+	    .key = "n", .type = CMDLINE_UINT, .defval = "9", .min = 0, .max = 7};
 	static const struct cmdline_key bad_enum = {
-		.key = "e", .type = CMDLINE_ENUM, .defval = "other", .choices = apps};
-	static const struct cmdline_key bad_bool = {.key = "b", .type = CMDLINE_BOOL,
-						    .defval = "maybe"};
+	    .key = "e", .type = CMDLINE_ENUM, .defval = "other", .choices = apps};
+	static const struct cmdline_key bad_bool = {
+	    .key = "b", .type = CMDLINE_BOOL, .defval = "maybe"};
 	static const struct cmdline_key bad_name = {.key = "a b", .type = CMDLINE_STR};
 	static const struct cmdline_key dup[2] = {{.key = "a", .type = CMDLINE_STR},
-						  {.key = "a", .type = CMDLINE_BOOL}};
+	                                          {.key = "a", .type = CMDLINE_BOOL}};
 	static const struct cmdline_key bad_range = {
-		.key = "r", .type = CMDLINE_SIZE, .min = 10, .max = 5};
+	    .key = "r", .type = CMDLINE_SIZE, .min = 10, .max = 5};
 	static const struct cmdline_key no_choices = {.key = "c", .type = CMDLINE_ENUM};
 	struct cmdline_value v[2];
 
@@ -718,7 +719,7 @@ static void test_random_lines(void **state)
 		assert_true(cl.nparams <= CMDLINE_MAX_PARAMS);
 		for (unsigned i = 0; i < cl.nparams; i++) {
 			assert_true(cl.params[i].key >= cl.buf &&
-				    cl.params[i].key < cl.buf + sizeof(cl.buf));
+			            cl.params[i].key < cl.buf + sizeof(cl.buf));
 			assert_null(strpbrk(cl.params[i].key, " \t\"=/:"));
 		}
 		assert_null(cl.argv[cl.argc]);
@@ -731,38 +732,38 @@ static void test_random_lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_empty, setup),
-		cmocka_unit_test_setup(test_image_url, setup),
-		cmocka_unit_test_setup(test_image_path, setup),
-		cmocka_unit_test_setup(test_no_image, setup),
-		cmocka_unit_test_setup(test_image_only, setup),
-		cmocka_unit_test_setup(test_separators, setup),
-		cmocka_unit_test_setup(test_value_with_equals, setup),
-		cmocka_unit_test_setup(test_quotes, setup),
-		cmocka_unit_test_setup(test_args, setup),
-		cmocka_unit_test_setup(test_args_first, setup),
-		cmocka_unit_test_setup(test_unbalanced_quote, setup),
-		cmocka_unit_test_setup(test_bad_keys, setup),
-		cmocka_unit_test_setup(test_too_long, setup),
-		cmocka_unit_test_setup(test_too_many_params, setup),
-		cmocka_unit_test_setup(test_too_many_args, setup),
-		cmocka_unit_test_setup(test_err_truncation, setup),
-		cmocka_unit_test_setup(test_private_copy, setup),
-		cmocka_unit_test_setup(test_parse_size, setup),
-		cmocka_unit_test_setup(test_apply_defaults, setup),
-		cmocka_unit_test_setup(test_apply_values, setup),
-		cmocka_unit_test_setup(test_apply_bools, setup),
-		cmocka_unit_test_setup(test_apply_bad_uint, setup),
-		cmocka_unit_test_setup(test_apply_fatal, setup),
-		cmocka_unit_test_setup(test_apply_str_bare, setup),
-		cmocka_unit_test_setup(test_apply_unknown, setup),
-		cmocka_unit_test_setup(test_apply_repeated, setup),
-		cmocka_unit_test_setup(test_apply_long_value_cut, setup),
-		cmocka_unit_test_setup(test_apply_report_null, setup),
-		cmocka_unit_test_setup(test_apply_many_keys_message, setup),
-		cmocka_unit_test_setup(test_find, setup),
-		cmocka_unit_test_setup(test_bad_default_asserts, setup),
-		cmocka_unit_test_setup(test_random_lines, setup),
+	    cmocka_unit_test_setup(test_empty, setup),
+	    cmocka_unit_test_setup(test_image_url, setup),
+	    cmocka_unit_test_setup(test_image_path, setup),
+	    cmocka_unit_test_setup(test_no_image, setup),
+	    cmocka_unit_test_setup(test_image_only, setup),
+	    cmocka_unit_test_setup(test_separators, setup),
+	    cmocka_unit_test_setup(test_value_with_equals, setup),
+	    cmocka_unit_test_setup(test_quotes, setup),
+	    cmocka_unit_test_setup(test_args, setup),
+	    cmocka_unit_test_setup(test_args_first, setup),
+	    cmocka_unit_test_setup(test_unbalanced_quote, setup),
+	    cmocka_unit_test_setup(test_bad_keys, setup),
+	    cmocka_unit_test_setup(test_too_long, setup),
+	    cmocka_unit_test_setup(test_too_many_params, setup),
+	    cmocka_unit_test_setup(test_too_many_args, setup),
+	    cmocka_unit_test_setup(test_err_truncation, setup),
+	    cmocka_unit_test_setup(test_private_copy, setup),
+	    cmocka_unit_test_setup(test_parse_size, setup),
+	    cmocka_unit_test_setup(test_apply_defaults, setup),
+	    cmocka_unit_test_setup(test_apply_values, setup),
+	    cmocka_unit_test_setup(test_apply_bools, setup),
+	    cmocka_unit_test_setup(test_apply_bad_uint, setup),
+	    cmocka_unit_test_setup(test_apply_fatal, setup),
+	    cmocka_unit_test_setup(test_apply_str_bare, setup),
+	    cmocka_unit_test_setup(test_apply_unknown, setup),
+	    cmocka_unit_test_setup(test_apply_repeated, setup),
+	    cmocka_unit_test_setup(test_apply_long_value_cut, setup),
+	    cmocka_unit_test_setup(test_apply_report_null, setup),
+	    cmocka_unit_test_setup(test_apply_many_keys_message, setup),
+	    cmocka_unit_test_setup(test_find, setup),
+	    cmocka_unit_test_setup(test_bad_default_asserts, setup),
+	    cmocka_unit_test_setup(test_random_lines, setup),
 	};
 
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);

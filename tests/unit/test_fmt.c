@@ -168,13 +168,13 @@ static void test_truncation_every_size(void **state)
 
 	(void)state;
 	n = fmt_snprintf(full, sizeof(full), "%-6s|%+08d|%#10x|%p|%c", "ab", -99, 0xfeu,
-			 (void *)0x1234, 'z');
+	                 (void *)0x1234, 'z');
 	assert_true(n > 0 && n < (int)sizeof(full));
 	for (size_t sz = 0; sz <= (size_t)n + 1; sz++) {
 		memset(part, 'X', sizeof(part));
 		assert_int_equal(fmt_snprintf(sz ? part : NULL, sz, "%-6s|%+08d|%#10x|%p|%c", "ab",
-					      -99, 0xfeu, (void *)0x1234, 'z'),
-				 n);
+		                              -99, 0xfeu, (void *)0x1234, 'z'),
+		                 n);
 		if (sz == 0)
 			continue;
 		assert_int_equal(part[sz - 1 < (size_t)n ? sz - 1 : (size_t)n], '\0');
@@ -201,25 +201,45 @@ static void test_overflow(void **state)
  * Every combination of flags, width, precision and conversion over a set of
  * values, each through each length modifier, against the host.
  */
-static const char *const flagsets[] = {"", "-", "0", "+", " ", "#", "-0", "+0", " 0", "#0",
-				       "-+", "- ", "-#", "+ ", "#+", "-+ #0", "0#"};
+static const char *const flagsets[] = {"",   "-",  "0",  "+",  " ",  "#",  "-0",    "+0", " 0",
+                                       "#0", "-+", "- ", "-#", "+ ", "#+", "-+ #0", "0#"};
 static const char *const widths[] = {"", "1", "2", "7", "23"};
 static const char *const precs[] = {"", ".", ".0", ".1", ".4", ".21"};
 static const char convs[] = "diuxXo";
-static const long long values[] = {0,        1,        -1,        7,          8,
-				   42,       -42,      127,       128,        255,
-				   256,      -128,     -129,      32767,      -32768,
-				   65535,    65536,    2147483647, -2147483648LL, 4294967295LL,
-				   1LL << 40, -(1LL << 40), LLONG_MAX, LLONG_MIN};
+static const long long values[] = {0,
+                                   1,
+                                   -1,
+                                   7,
+                                   8,
+                                   42,
+                                   -42,
+                                   127,
+                                   128,
+                                   255,
+                                   256,
+                                   -128,
+                                   -129,
+                                   32767,
+                                   -32768,
+                                   65535,
+                                   65536,
+                                   2147483647,
+                                   -2147483648LL,
+                                   4294967295LL,
+                                   1LL << 40,
+                                   -(1LL << 40),
+                                   LLONG_MAX,
+                                   LLONG_MIN};
 
 static int both(char *want, char *got, size_t size, const char *f, const char *len, long long v,
-		int *wn)
+                int *wn)
 {
 	bool sig = strchr("di", f[strlen(f) - 1]) != NULL;
 
 	if (strcmp(len, "hh") == 0) {
 		*wn = snprintf(want, size, f, sig ? (int)(signed char)v : (int)(unsigned char)v);
-		return fmt_snprintf(got, size, f, sig ? (int)(signed char)v : (int)(unsigned char)v);
+		return fmt_snprintf(got, size, f,
+		                    sig ? (int)(signed char)v : (int)(unsigned char)v);
 	}
 	if (strcmp(len, "h") == 0) {
 		*wn = snprintf(want, size, f, sig ? (int)(short)v : (int)(unsigned short)v);
@@ -264,19 +284,21 @@ static void test_matrix(void **state)
 						char f[32], want[128], got[128];
 
 						snprintf(f, sizeof(f), "%%%s%s%s%s%c", flagsets[fi],
-							 widths[wi], precs[pi], lens[li], convs[ci]);
+						         widths[wi], precs[pi], lens[li],
+						         convs[ci]);
 						for (size_t vi = 0;
-						     vi < sizeof(values) / sizeof(values[0]); vi++) {
+						     vi < sizeof(values) / sizeof(values[0]);
+						     vi++) {
 							int wn, gn;
 
 							gn = both(want, got, sizeof(want), f,
-								  lens[li], values[vi], &wn);
+							          lens[li], values[vi], &wn);
 							if (strcmp(want, got) != 0 || wn != gn)
 								fail_msg("format '%s' value %lld: "
-									 "want '%s' (%d) got '%s' "
-									 "(%d)",
-									 f, values[vi], want, wn,
-									 got, gn);
+								         "want '%s' (%d) got '%s' "
+								         "(%d)",
+								         f, values[vi], want, wn,
+								         got, gn);
 							checked++;
 						}
 					}
@@ -295,7 +317,7 @@ static void test_strings_chars_matrix(void **state)
 				char f[32], want[128], got[128];
 
 				snprintf(f, sizeof(f), "<%%%s%s%ss>", sflags[fi], widths[wi],
-					 precs[pi]);
+				         precs[pi]);
 				for (size_t si = 0; si < sizeof(strs) / sizeof(strs[0]); si++) {
 					int wn = snprintf(want, sizeof(want), f, strs[si]);
 					int gn = fmt_snprintf(got, sizeof(got), f, strs[si]);
@@ -330,18 +352,18 @@ static void test_precision_no_overread(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain),
-		cmocka_unit_test(test_integers_extreme),
-		cmocka_unit_test(test_star),
-		cmocka_unit_test(test_pointer),
-		cmocka_unit_test(test_null_string),
-		cmocka_unit_test(test_verbatim),
-		cmocka_unit_test(test_truncation),
-		cmocka_unit_test(test_truncation_every_size),
-		cmocka_unit_test(test_overflow),
-		cmocka_unit_test(test_matrix),
-		cmocka_unit_test(test_strings_chars_matrix),
-		cmocka_unit_test(test_precision_no_overread),
+	    cmocka_unit_test(test_plain),
+	    cmocka_unit_test(test_integers_extreme),
+	    cmocka_unit_test(test_star),
+	    cmocka_unit_test(test_pointer),
+	    cmocka_unit_test(test_null_string),
+	    cmocka_unit_test(test_verbatim),
+	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_truncation_every_size),
+	    cmocka_unit_test(test_overflow),
+	    cmocka_unit_test(test_matrix),
+	    cmocka_unit_test(test_strings_chars_matrix),
+	    cmocka_unit_test(test_precision_no_overread),
 	};
 
 	return cmocka_run_group_tests_name("fmt", tests, NULL, NULL);

@@ -150,7 +150,7 @@ static void test_largest_free_is_exact(void **state)
 static void test_coalesce_orders(void **state)
 {
 	static const int orders[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
-					 {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+	                                 {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
 	struct mm_heap h;
 	char *m = region(2048);
 
@@ -367,14 +367,15 @@ static void stress(size_t len, unsigned seed, int steps)
 	initial = mm_heap_largest_free(&h);
 	srand(seed);
 	for (int s = 0; s < steps; s++) {
-		bool do_alloc = nlive == 0 || (nlive < 4096 && (rand() % 100) < (s % 3000 < 1500 ? 60 : 40));
+		bool do_alloc =
+		    nlive == 0 || (nlive < 4096 && (rand() % 100) < (s % 3000 < 1500 ? 60 : 40));
 
 		if (do_alloc) {
 			size_t size = rand_size();
 			size_t align = rand() % 4 == 0 ? (size_t)1 << (rand() % 13) : 16;
 			size_t largest = mm_heap_largest_free(&h);
 			unsigned char *p = align == 16 ? mm_heap_alloc(&h, size)
-						       : mm_heap_alloc_aligned(&h, size, align);
+			                               : mm_heap_alloc_aligned(&h, size, align);
 
 			if (p == NULL) {
 				fails++;
@@ -383,7 +384,8 @@ static void stress(size_t len, unsigned seed, int steps)
 			} else {
 				assert_int_equal((uintptr_t)p % align, 0);
 				assert_int_equal((uintptr_t)p % 16, 0);
-				assert_true((uintptr_t)p >= h.start && (uintptr_t)p + size <= h.end);
+				assert_true((uintptr_t)p >= h.start &&
+				            (uintptr_t)p + size <= h.end);
 				memset(p, tag_of(p), size);
 				live[nlive++] = (struct live){p, size, align};
 				payload += size;
@@ -395,8 +397,8 @@ static void stress(size_t len, unsigned seed, int steps)
 
 			for (size_t b = 0; b < l.size; b++)
 				if (l.p[b] != tag_of(l.p))
-					fail_msg("step %d: byte %zu of %p (size %zu) overwritten", s,
-						 b, (void *)l.p, l.size);
+					fail_msg("step %d: byte %zu of %p (size %zu) overwritten",
+					         s, b, (void *)l.p, l.size);
 			mm_heap_free(&h, l.p);
 			live[i] = live[--nlive];
 			payload -= l.size;
@@ -432,18 +434,18 @@ static void test_stress(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_init),
-		cmocka_unit_test(test_basic),
-		cmocka_unit_test(test_zero_and_huge),
-		cmocka_unit_test(test_largest_free_is_exact),
-		cmocka_unit_test(test_coalesce_orders),
-		cmocka_unit_test(test_aligned),
-		cmocka_unit_test(test_aligned_tight),
-		cmocka_unit_test(test_double_free),
-		cmocka_unit_test(test_bad_pointers),
-		cmocka_unit_test(test_overrun_detected),
-		cmocka_unit_test(test_check_catches_corruption),
-		cmocka_unit_test(test_stress),
+	    cmocka_unit_test(test_init),
+	    cmocka_unit_test(test_basic),
+	    cmocka_unit_test(test_zero_and_huge),
+	    cmocka_unit_test(test_largest_free_is_exact),
+	    cmocka_unit_test(test_coalesce_orders),
+	    cmocka_unit_test(test_aligned),
+	    cmocka_unit_test(test_aligned_tight),
+	    cmocka_unit_test(test_double_free),
+	    cmocka_unit_test(test_bad_pointers),
+	    cmocka_unit_test(test_overrun_detected),
+	    cmocka_unit_test(test_check_catches_corruption),
+	    cmocka_unit_test(test_stress),
 	};
 
 	return cmocka_run_group_tests_name("heap", tests, NULL, NULL);

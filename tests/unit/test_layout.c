@@ -40,8 +40,8 @@ static uint64_t usable(const struct mm_region *r, size_t n)
 
 /* Every placement lies in one region, is aligned, and no two overlap. */
 static void assert_valid_plan(const struct mm_part_spec *specs, size_t n,
-			      const struct mm_region *free, size_t nfree,
-			      const struct mm_place *out)
+                              const struct mm_region *free, size_t nfree,
+                              const struct mm_place *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		bool inside = false;
@@ -56,7 +56,7 @@ static void assert_valid_plan(const struct mm_part_spec *specs, size_t n,
 				inside = true;
 		if (!inside)
 			fail_msg("%s [%#llx, +%#llx) is not inside a free region", specs[i].name,
-				 (unsigned long long)out[i].base, (unsigned long long)out[i].size);
+			         (unsigned long long)out[i].base, (unsigned long long)out[i].size);
 		for (size_t j = 0; j < i; j++) {
 			if (out[j].size == 0)
 				continue;
@@ -68,10 +68,10 @@ static void assert_valid_plan(const struct mm_part_spec *specs, size_t n,
 }
 
 static const struct mm_part_spec table[] = {
-	{"dma", "DMA buffers", MM_SIZE_FIXED, 256 * KiB, 0, 4096},
-	{"pagecache", "page cache", MM_SIZE_FRACTION, 4 * MiB, 250, 2 * MiB},
-	{"netbuf", "network buffers", MM_SIZE_FIXED, 1 * MiB, 0, 4096},
-	{"heap", "kernel heap", MM_SIZE_REST, 1 * MiB, 0, 4096},
+    {"dma", "DMA buffers", MM_SIZE_FIXED, 256 * KiB, 0, 4096},
+    {"pagecache", "page cache", MM_SIZE_FRACTION, 4 * MiB, 250, 2 * MiB},
+    {"netbuf", "network buffers", MM_SIZE_FIXED, 1 * MiB, 0, 4096},
+    {"heap", "kernel heap", MM_SIZE_REST, 1 * MiB, 0, 4096},
 };
 #define NT (sizeof(table) / sizeof(table[0]))
 
@@ -90,7 +90,8 @@ static void test_qemu_128(void **state)
 	/* First fit: the small DMA area goes to low memory. */
 	assert_int_equal(out[0].base, 0);
 	assert_int_equal(out[0].size, 256 * KiB);
-	/* A quarter of the usable RAM, rounded up to 2 MiB, on a 2 MiB boundary above the kernel. */
+	/* A quarter of the usable RAM, rounded up to 2 MiB, on a 2 MiB boundary above the kernel.
+	 */
 	assert_int_equal(out[1].size, (total / 4 + 2 * MiB - 1) / (2 * MiB) * (2 * MiB));
 	assert_int_equal(out[1].base, 6 * MiB);
 	/* The alignment gap below the page cache is not wasted. */
@@ -140,7 +141,7 @@ static void test_too_small(void **state)
 	 * area did not take.
 	 */
 	assert_int_equal(mm_layout_plan(table, NT, r, n, usable(r, n), out, err, sizeof(err)),
-			 -ENOMEM);
+	                 -ENOMEM);
 	assert_int_equal(out[1].base, 4 * MiB);
 	assert_int_equal(out[2].base, 3 * MiB);
 	/*
@@ -149,10 +150,10 @@ static void test_too_small(void **state)
 	 * figure is a whole 1 MiB, more than the 644 KiB gap of the largest block.
 	 */
 	assert_string_equal(err, "need 1 MiB more for kernel heap (it needs at least 1 MiB; the "
-				 "largest free block left is 380 KiB)");
+	                         "largest free block left is 380 KiB)");
 	n = qemu_map(r, 9 * MiB - 4 * KiB, 2 * MiB);
 	assert_int_equal(mm_layout_plan(table, NT, r, n, usable(r, n), out, err, sizeof(err)),
-			 -ENOMEM);
+	                 -ENOMEM);
 	n = qemu_map(r, 9 * MiB, 2 * MiB);
 	assert_int_equal(mm_layout_plan(table, NT, r, n, usable(r, n), out, err, sizeof(err)), 0);
 	assert_valid_plan(table, NT, r, n, out);
@@ -161,8 +162,8 @@ static void test_too_small(void **state)
 static void test_shortfall_own(void **state)
 {
 	static const struct mm_part_spec specs[] = {
-		{"a", "first area", MM_SIZE_FIXED, 4 * MiB, 0, 4096},
-		{"pagecache", "page cache", MM_SIZE_FIXED, 4 * MiB, 0, 4096},
+	    {"a", "first area", MM_SIZE_FIXED, 4 * MiB, 0, 4096},
+	    {"pagecache", "page cache", MM_SIZE_FIXED, 4 * MiB, 0, 4096},
 	};
 	struct mm_region r[] = {{1 * MiB, 7 * MiB}};
 	struct mm_place out[2];
@@ -170,7 +171,7 @@ static void test_shortfall_own(void **state)
 	(void)state;
 	assert_int_equal(mm_layout_plan(specs, 2, r, 1, 7 * MiB, out, err, sizeof(err)), -ENOMEM);
 	assert_string_equal(err, "need 1 MiB more for page cache (it needs 4 MiB; the largest "
-				 "free block left is 3 MiB)");
+	                         "free block left is 3 MiB)");
 	/* With that much more, it fits. */
 	r[0].len += 1 * MiB;
 	assert_int_equal(mm_layout_plan(specs, 2, r, 1, 8 * MiB, out, err, sizeof(err)), 0);
@@ -180,10 +181,10 @@ static void test_shortfall_own(void **state)
 static void test_shortfall_total(void **state)
 {
 	static const struct mm_part_spec specs[] = {
-		{"a", "first area", MM_SIZE_FIXED, 6 * MiB, 0, 4096},
-		{"b", "second area", MM_SIZE_FIXED, 4 * MiB, 0, 4096},
-		{"c", "third area", MM_SIZE_FIXED, 4 * MiB, 0, 4096},
-		{"h", "heap", MM_SIZE_REST, 1 * MiB, 0, 4096},
+	    {"a", "first area", MM_SIZE_FIXED, 6 * MiB, 0, 4096},
+	    {"b", "second area", MM_SIZE_FIXED, 4 * MiB, 0, 4096},
+	    {"c", "third area", MM_SIZE_FIXED, 4 * MiB, 0, 4096},
+	    {"h", "heap", MM_SIZE_REST, 1 * MiB, 0, 4096},
 	};
 	struct mm_region r[] = {{1 * MiB, 8 * MiB}};
 	struct mm_place out[4];
@@ -191,7 +192,7 @@ static void test_shortfall_total(void **state)
 	(void)state;
 	assert_int_equal(mm_layout_plan(specs, 4, r, 1, 8 * MiB, out, err, sizeof(err)), -ENOMEM);
 	assert_string_equal(err, "need 7 MiB more for second area (it needs 4 MiB; the largest "
-				 "free block left is 2 MiB)");
+	                         "free block left is 2 MiB)");
 	r[0].len += 7 * MiB;
 	assert_int_equal(mm_layout_plan(specs, 4, r, 1, 15 * MiB, out, err, sizeof(err)), 0);
 	assert_int_equal(out[3].size, 1 * MiB);
@@ -199,7 +200,7 @@ static void test_shortfall_total(void **state)
 	r[0].len -= 1 * MiB;
 	assert_int_equal(mm_layout_plan(specs, 4, r, 1, 14 * MiB, out, err, sizeof(err)), -ENOMEM);
 	assert_string_equal(err, "need 1 MiB more for heap (it needs at least 1 MiB; no free "
-				 "memory is left)");
+	                         "memory is left)");
 }
 
 /* Fragmentation: enough in total, not in one piece. */
@@ -207,8 +208,8 @@ static void test_shortfall_total(void **state)
 static void test_shortfall_fraction_grows(void **state)
 {
 	static const struct mm_part_spec specs[] = {
-		{"fixed", "fixed area", MM_SIZE_FIXED, 6 * MiB, 0, 4096},
-		{"half", "half of RAM", MM_SIZE_FRACTION, 0, 500, 4096},
+	    {"fixed", "fixed area", MM_SIZE_FIXED, 6 * MiB, 0, 4096},
+	    {"half", "half of RAM", MM_SIZE_FRACTION, 0, 500, 4096},
 	};
 	struct mm_region r[] = {{0, 10 * MiB}};
 	struct mm_place out[2];
@@ -217,17 +218,36 @@ static void test_shortfall_fraction_grows(void **state)
 	/* 6 + 5 > 10; each MiB added grows "half" by 512 KiB, so 2 MiB are needed. */
 	assert_int_equal(mm_layout_plan(specs, 2, r, 1, 10 * MiB, out, err, sizeof(err)), -ENOMEM);
 	assert_string_equal(err, "need 2 MiB more for half of RAM (it needs 5 MiB; the largest "
-				 "free block left is 4 MiB)");
+	                         "free block left is 4 MiB)");
 	r[0].len = 12 * MiB - 4096;
 	assert_int_equal(mm_layout_plan(specs, 2, r, 1, r[0].len, out, err, sizeof(err)), -ENOMEM);
 	r[0].len = 12 * MiB;
 	assert_int_equal(mm_layout_plan(specs, 2, r, 1, r[0].len, out, err, sizeof(err)), 0);
 }
 
+/* Shares adding up to more than all of RAM: say that more RAM cannot help. */
+static void test_shortfall_hopeless(void **state)
+{
+	static const struct mm_part_spec specs[] = {
+	    {"a", "cache A", MM_SIZE_FRACTION, 0, 600, 4096},
+	    {"b", "cache B", MM_SIZE_FRACTION, 0, 500, 4096},
+	};
+	struct mm_region r[2];
+	struct mm_place out[2];
+	size_t n = qemu_map(r, 64 * MiB, 1 * MiB);
+
+	(void)state;
+	assert_int_equal(mm_layout_plan(specs, 2, r, n, usable(r, n), out, err, sizeof(err)),
+	                 -ENOMEM);
+	assert_string_equal(err, "cache B does not fit (it needs 32 MiB; the largest free block "
+	                         "left is 24 MiB), and no amount of added RAM would make this "
+	                         "table fit");
+}
+
 static void test_shortfall_fragmented(void **state)
 {
 	static const struct mm_part_spec specs[] = {
-		{"big", "big buffer", MM_SIZE_FIXED, 3 * MiB, 0, 4096},
+	    {"big", "big buffer", MM_SIZE_FIXED, 3 * MiB, 0, 4096},
 	};
 	struct mm_region r[] = {{0, 2 * MiB}, {3 * MiB, 2 * MiB}};
 	struct mm_place out[1];
@@ -235,13 +255,13 @@ static void test_shortfall_fragmented(void **state)
 	(void)state;
 	assert_int_equal(mm_layout_plan(specs, 1, r, 2, 4 * MiB, out, err, sizeof(err)), -ENOMEM);
 	assert_string_equal(err, "need 1 MiB more for big buffer (it needs 3 MiB; the largest "
-				 "free block left is 2 MiB)");
+	                         "free block left is 2 MiB)");
 }
 
 static void test_shortfall_kib(void **state)
 {
 	static const struct mm_part_spec specs[] = {
-		{"x", "x area", MM_SIZE_FIXED, 1 * MiB + 4 * KiB, 0, 4096},
+	    {"x", "x area", MM_SIZE_FIXED, 1 * MiB + 4 * KiB, 0, 4096},
 	};
 	struct mm_region r[] = {{0x100000, 1 * MiB}};
 	struct mm_place out[1];
@@ -249,24 +269,23 @@ static void test_shortfall_kib(void **state)
 	(void)state;
 	assert_int_equal(mm_layout_plan(specs, 1, r, 1, 1 * MiB, out, err, sizeof(err)), -ENOMEM);
 	assert_string_equal(err, "need 4 KiB more for x area (it needs 2 MiB; the largest free "
-				 "block left is 1 MiB)");
+	                         "block left is 1 MiB)");
 
 	/* Sub-KiB amounts round up; 1.5 MiB free shows as 1 MiB, never more than there is. */
 	r[0].len = 1 * MiB + 512 * KiB + 100;
-	assert_int_equal(mm_layout_plan((const struct mm_part_spec[]){{"y", "y area",
-								       MM_SIZE_FIXED, 2 * MiB, 0,
-								       4096}},
-					1, r, 1, 2 * MiB, out, err, sizeof(err)),
-			 -ENOMEM);
+	assert_int_equal(mm_layout_plan((const struct mm_part_spec[]){{"y", "y area", MM_SIZE_FIXED,
+	                                                               2 * MiB, 0, 4096}},
+	                                1, r, 1, 2 * MiB, out, err, sizeof(err)),
+	                 -ENOMEM);
 	assert_string_equal(err, "need 512 KiB more for y area (it needs 2 MiB; the largest free "
-				 "block left is 1 MiB)");
+	                         "block left is 1 MiB)");
 }
 
 /* Alignment counts against the largest block. */
 static void test_shortfall_alignment(void **state)
 {
 	static const struct mm_part_spec specs[] = {
-		{"huge", "huge pages", MM_SIZE_FIXED, 2 * MiB, 0, 2 * MiB},
+	    {"huge", "huge pages", MM_SIZE_FIXED, 2 * MiB, 0, 2 * MiB},
 	};
 	struct mm_region r[] = {{1 * MiB, 3 * MiB}}; /* [1, 4) MiB: aligned room is [2, 4) */
 	struct mm_place out[1];
@@ -277,18 +296,18 @@ static void test_shortfall_alignment(void **state)
 	r[0].len = 3 * MiB - 4096;
 	assert_int_equal(mm_layout_plan(specs, 1, r, 1, 3 * MiB, out, err, sizeof(err)), -ENOMEM);
 	assert_string_equal(err, "need 4 KiB more for huge pages (it needs 2 MiB; the largest "
-				 "free block left is 1 MiB)");
+	                         "free block left is 1 MiB)");
 }
 
 static void test_unsorted_input_untouched(void **state)
 {
 	static const struct mm_part_spec specs[] = {
-		{"a", "a", MM_SIZE_FIXED, 64 * KiB, 0, 4096},
-		{"b", "b", MM_SIZE_FIXED, 64 * KiB, 0, 4096},
-		{"r", "r", MM_SIZE_REST, 0, 0, 4096},
+	    {"a", "a", MM_SIZE_FIXED, 64 * KiB, 0, 4096},
+	    {"b", "b", MM_SIZE_FIXED, 64 * KiB, 0, 4096},
+	    {"r", "r", MM_SIZE_REST, 0, 0, 4096},
 	};
 	const struct mm_region r[] = {
-		{0x800000, 0x100000}, {0x0, 0}, {0x10000, 0x10000}, {0x200000, 0x400000}};
+	    {0x800000, 0x100000}, {0x0, 0}, {0x10000, 0x10000}, {0x200000, 0x400000}};
 	struct mm_region copy[4];
 	struct mm_place out[3];
 
@@ -307,8 +326,8 @@ static void test_unsorted_input_untouched(void **state)
 static void test_rest_alone_and_zero_sizes(void **state)
 {
 	static const struct mm_part_spec specs[] = {
-		{"z", "empty", MM_SIZE_FRACTION, 0, 0, 4096},
-		{"r", "rest", MM_SIZE_REST, 0, 0, 2 * MiB},
+	    {"z", "empty", MM_SIZE_FRACTION, 0, 0, 4096},
+	    {"r", "rest", MM_SIZE_REST, 0, 0, 2 * MiB},
 	};
 	const struct mm_region r[] = {{0x1000, 0x9e000}, {0x101000, 0x7eff000}};
 	struct mm_place out[2];
@@ -326,14 +345,14 @@ static void test_rest_alone_and_zero_sizes(void **state)
 	/* A REST with nothing at all to take. */
 	assert_int_equal(mm_layout_plan(specs + 1, 1, NULL, 0, 0, out, err, sizeof(err)), -ENOMEM);
 	assert_string_equal(err, "need 2 MiB more for rest (it needs at least 2 MiB; no free "
-				 "memory is left)");
+	                         "memory is left)");
 }
 
 static void test_rest_first_in_table(void **state)
 {
 	static const struct mm_part_spec specs[] = {
-		{"r", "rest", MM_SIZE_REST, 1 * MiB, 0, 4096},
-		{"a", "area", MM_SIZE_FIXED, 3 * MiB, 0, 4096},
+	    {"r", "rest", MM_SIZE_REST, 1 * MiB, 0, 4096},
+	    {"a", "area", MM_SIZE_FIXED, 3 * MiB, 0, 4096},
 	};
 	const struct mm_region r[] = {{0, 4 * MiB}};
 	struct mm_place out[2];
@@ -345,16 +364,16 @@ static void test_rest_first_in_table(void **state)
 	assert_int_equal(out[0].size, 1 * MiB);
 	/* The REST minimum is still owed when a later FIXED fails. */
 	static const struct mm_part_spec specs2[] = {
-		{"r", "rest", MM_SIZE_REST, 1 * MiB, 0, 4096},
-		{"a", "area", MM_SIZE_FIXED, 4 * MiB, 0, 4096},
+	    {"r", "rest", MM_SIZE_REST, 1 * MiB, 0, 4096},
+	    {"a", "area", MM_SIZE_FIXED, 4 * MiB, 0, 4096},
 	};
 	assert_int_equal(mm_layout_plan(specs2, 2, r, 1, 4 * MiB, out, err, sizeof(err)), -ENOMEM);
 	assert_string_equal(err, "need 1 MiB more for rest (it needs at least 1 MiB; no free "
-				 "memory is left)");
+	                         "memory is left)");
 	const struct mm_region r3[] = {{0, 3 * MiB}};
 	assert_int_equal(mm_layout_plan(specs2, 2, r3, 1, 3 * MiB, out, err, sizeof(err)), -ENOMEM);
 	assert_string_equal(err, "need 2 MiB more for area (it needs 4 MiB; the largest free block "
-				 "left is 3 MiB)");
+	                         "left is 3 MiB)");
 }
 
 static void test_too_many_regions(void **state)
@@ -366,18 +385,17 @@ static void test_too_many_regions(void **state)
 	(void)state;
 	for (size_t i = 0; i <= MM_LAYOUT_MAX_REGIONS; i++)
 		r[i] = (struct mm_region){i * 2 * MiB, 1 * MiB};
-	assert_int_equal(mm_layout_plan(specs, 1, r, MM_LAYOUT_MAX_REGIONS, 64 * MiB, out, err,
-					sizeof(err)),
-			 0);
-	assert_int_equal(mm_layout_plan(specs, 1, r, MM_LAYOUT_MAX_REGIONS + 1, 64 * MiB, out, err,
-					sizeof(err)),
-			 -E2BIG);
+	assert_int_equal(
+	    mm_layout_plan(specs, 1, r, MM_LAYOUT_MAX_REGIONS, 64 * MiB, out, err, sizeof(err)), 0);
+	assert_int_equal(
+	    mm_layout_plan(specs, 1, r, MM_LAYOUT_MAX_REGIONS + 1, 64 * MiB, out, err, sizeof(err)),
+	    -E2BIG);
 	assert_string_equal(err, "the memory map has too many usable regions (the limit is 32)");
 	/* Empty regions do not count. */
 	r[5].len = 0;
-	assert_int_equal(mm_layout_plan(specs, 1, r, MM_LAYOUT_MAX_REGIONS + 1, 64 * MiB, out, err,
-					sizeof(err)),
-			 0);
+	assert_int_equal(
+	    mm_layout_plan(specs, 1, r, MM_LAYOUT_MAX_REGIONS + 1, 64 * MiB, out, err, sizeof(err)),
+	    0);
 }
 
 /* Many partitions splitting regions: scratch space must hold every split. */
@@ -393,8 +411,8 @@ static void test_many_splits(void **state)
 	for (size_t i = 0; i < MM_LAYOUT_MAX_PARTS; i++)
 		specs[i] = (struct mm_part_spec){"p", "part", MM_SIZE_FIXED, 4096, 0, 1 * MiB};
 	assert_int_equal(mm_layout_plan(specs, MM_LAYOUT_MAX_PARTS, r, MM_LAYOUT_MAX_REGIONS,
-					256 * MiB, out, err, sizeof(err)),
-			 0);
+	                                256 * MiB, out, err, sizeof(err)),
+	                 0);
 	assert_valid_plan(specs, MM_LAYOUT_MAX_PARTS, r, MM_LAYOUT_MAX_REGIONS, out);
 	for (size_t i = 0; i < MM_LAYOUT_MAX_PARTS; i++)
 		assert_int_equal(out[i].size, 1 * MiB);
@@ -403,26 +421,27 @@ static void test_many_splits(void **state)
 static void test_huge_numbers(void **state)
 {
 	static const struct mm_part_spec specs[] = {
-		{"f", "fraction", MM_SIZE_FRACTION, 0, 1000, 4096},
-		{"x", "huge", MM_SIZE_FIXED, UINT64_MAX - 10, 0, 4096},
+	    {"f", "fraction", MM_SIZE_FRACTION, 0, 1000, 4096},
+	    {"x", "huge", MM_SIZE_FIXED, UINT64_MAX - 10, 0, 4096},
 	};
 	const struct mm_region r[] = {{0x1000, UINT64_MAX - 0x2000}};
 	struct mm_place out[2];
 
 	(void)state;
 	/* No overflow in ram_total * permille. */
-	assert_int_equal(mm_layout_plan(specs, 1, r, 1, (UINT64_MAX - 0x2000) & ~4095ull, out, err,
-					sizeof(err)),
-			 0);
+	assert_int_equal(
+	    mm_layout_plan(specs, 1, r, 1, (UINT64_MAX - 0x2000) & ~4095ull, out, err, sizeof(err)),
+	    0);
 	assert_int_equal(out[0].base, 0x1000);
 	assert_int_equal(out[0].size, (UINT64_MAX - 0x2000) & ~4095ull);
 	/* The share rounds up to the alignment, past what the region holds. */
 	assert_int_equal(mm_layout_plan(specs, 1, r, 1, UINT64_MAX - 0x2000, out, err, sizeof(err)),
-			 -ENOMEM);
-	assert_string_equal(err, "need 1 KiB more for fraction (it needs 17592186044416 MiB; the "
-				 "largest free block left is 17592186044415 MiB)");
+	                 -ENOMEM);
+	assert_string_equal(err, "fraction does not fit (it needs 17592186044416 MiB; the largest "
+	                         "free block left is 17592186044415 MiB), and no amount of added "
+	                         "RAM would make this table fit");
 	assert_int_equal(mm_layout_plan(specs + 1, 1, r, 1, 0, out, err, sizeof(err)), -ENOMEM);
-	assert_non_null(strstr(err, "more for huge"));
+	assert_non_null(strstr(err, "huge does not fit"));
 }
 
 static void test_err_optional(void **state)
@@ -435,7 +454,7 @@ static void test_err_optional(void **state)
 	(void)state;
 	assert_int_equal(mm_layout_plan(table, NT, r, n, usable(r, n), out, NULL, 0), -ENOMEM);
 	assert_int_equal(mm_layout_plan(table, NT, r, n, usable(r, n), out, small, sizeof(small)),
-			 -ENOMEM);
+	                 -ENOMEM);
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 	assert_true(strncmp(small, "need ", 5) == 0);
 }
@@ -443,13 +462,13 @@ static void test_err_optional(void **state)
 static void test_spec_asserts(void **state)
 {
 	static const struct mm_part_spec two_rest[] = {
-		{"a", "a", MM_SIZE_REST, 0, 0, 4096},
-		{"b", "b", MM_SIZE_REST, 0, 0, 4096},
+	    {"a", "a", MM_SIZE_REST, 0, 0, 4096},
+	    {"b", "b", MM_SIZE_REST, 0, 0, 4096},
 	};
 	static const struct mm_part_spec bad_align[] = {{"a", "a", MM_SIZE_FIXED, 4096, 0, 2048}};
 	static const struct mm_part_spec npot_align[] = {{"a", "a", MM_SIZE_FIXED, 4096, 0, 12288}};
 	static const struct mm_part_spec bad_permille[] = {
-		{"a", "a", MM_SIZE_FRACTION, 0, 1001, 4096}};
+	    {"a", "a", MM_SIZE_FRACTION, 0, 1001, 4096}};
 	const struct mm_region overlap[] = {{0, 2 * MiB}, {1 * MiB, 2 * MiB}};
 	const struct mm_region r[] = {{0, 2 * MiB}};
 	struct mm_place out[2];
@@ -459,13 +478,15 @@ static void test_spec_asserts(void **state)
 	expect_assert_failure(mm_layout_plan(bad_align, 1, r, 1, 0, out, err, sizeof(err)));
 	expect_assert_failure(mm_layout_plan(npot_align, 1, r, 1, 0, out, err, sizeof(err)));
 	expect_assert_failure(mm_layout_plan(bad_permille, 1, r, 1, 0, out, err, sizeof(err)));
-	expect_assert_failure(mm_layout_plan(bad_align + 0, 0, overlap, 2, 0, out, err, sizeof(err)));
+	expect_assert_failure(
+	    mm_layout_plan(bad_align + 0, 0, overlap, 2, 0, out, err, sizeof(err)));
 }
 
-/* Random tables and maps: a successful plan is always valid; failures are -ENOMEM with a message. */
+/* Random tables and maps: a successful plan is always valid; failures are -ENOMEM with a message.
+ */
 static void test_random_plans(void **state)
 {
-	int failures = 0;
+	int failures = 0, hopeless = 0;
 
 	(void)state;
 	srand(77);
@@ -480,7 +501,8 @@ static void test_random_plans(void **state)
 
 		for (size_t i = 0; i < nr; i++) {
 			r[i].base = at;
-			r[i].len = (uint64_t)(1 + rand() % 4096) * 4096 + (uint64_t)(rand() % 2) * 123;
+			r[i].len =
+			    (uint64_t)(1 + rand() % 4096) * 4096 + (uint64_t)(rand() % 2) * 123;
 			at += r[i].len + (uint64_t)(rand() % 512) * 4096;
 		}
 		/* Shuffle: the input order must not matter for validity. */
@@ -497,10 +519,12 @@ static void test_random_plans(void **state)
 			if (k == 2 && have_rest)
 				k = 0;
 			have_rest |= k == 2;
-			specs[i] = (struct mm_part_spec){"p", "part", (enum mm_sizing)k,
-							 (uint64_t)(rand() % 2048) * 1024,
-							 (unsigned)(rand() % 300),
-							 4096ull << (rand() % 10)};
+			specs[i] = (struct mm_part_spec){"p",
+			                                 "part",
+			                                 (enum mm_sizing)k,
+			                                 (uint64_t)(rand() % 2048) * 1024,
+			                                 (unsigned)(rand() % 300),
+			                                 4096ull << (rand() % 10)};
 		}
 		rc = mm_layout_plan(specs, ns, r, nr, usable(r, nr), out, err, sizeof(err));
 		if (rc == 0) {
@@ -509,6 +533,16 @@ static void test_random_plans(void **state)
 			for (size_t i = 0; i < ns; i++)
 				if (specs[i].sizing != MM_SIZE_FRACTION || specs[i].bytes != 0)
 					assert_true(out[i].size >= specs[i].bytes);
+		} else if (strstr(err, "no amount of added RAM") != NULL) {
+			unsigned total = 0;
+
+			for (size_t i = 0; i < ns; i++)
+				if (specs[i].sizing == MM_SIZE_FRACTION)
+					total += specs[i].permille;
+			if (total < 900)
+				fail_msg("iteration %d: %s, with only %u permille in shares", iter,
+				         err, total);
+			hopeless++;
 		} else {
 			unsigned long long amount;
 			char unit[4];
@@ -527,36 +561,38 @@ static void test_random_plans(void **state)
 			rc = mm_layout_plan(specs, ns, r, nr, usable(r, nr), out, err, sizeof(err));
 			if (rc != 0)
 				fail_msg("iteration %d: still failing with %llu more: %s", iter,
-					 amount, err);
+				         amount, err);
 			failures++;
 		}
 	}
 	/* Both outcomes are exercised. */
 	assert_true(failures > 300 && failures < 2700);
+	assert_true(hopeless > 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_qemu_128),
-		cmocka_unit_test(test_qemu_32),
-		cmocka_unit_test(test_fraction_minimum),
-		cmocka_unit_test(test_too_small),
-		cmocka_unit_test(test_shortfall_own),
-		cmocka_unit_test(test_shortfall_total),
-		cmocka_unit_test(test_shortfall_fraction_grows),
-		cmocka_unit_test(test_shortfall_fragmented),
-		cmocka_unit_test(test_shortfall_kib),
-		cmocka_unit_test(test_shortfall_alignment),
-		cmocka_unit_test(test_unsorted_input_untouched),
-		cmocka_unit_test(test_rest_alone_and_zero_sizes),
-		cmocka_unit_test(test_rest_first_in_table),
-		cmocka_unit_test(test_too_many_regions),
-		cmocka_unit_test(test_many_splits),
-		cmocka_unit_test(test_huge_numbers),
-		cmocka_unit_test(test_err_optional),
-		cmocka_unit_test(test_spec_asserts),
-		cmocka_unit_test(test_random_plans),
+	    cmocka_unit_test(test_qemu_128),
+	    cmocka_unit_test(test_qemu_32),
+	    cmocka_unit_test(test_fraction_minimum),
+	    cmocka_unit_test(test_too_small),
+	    cmocka_unit_test(test_shortfall_own),
+	    cmocka_unit_test(test_shortfall_total),
+	    cmocka_unit_test(test_shortfall_fraction_grows),
+	    cmocka_unit_test(test_shortfall_hopeless),
+	    cmocka_unit_test(test_shortfall_fragmented),
+	    cmocka_unit_test(test_shortfall_kib),
+	    cmocka_unit_test(test_shortfall_alignment),
+	    cmocka_unit_test(test_unsorted_input_untouched),
+	    cmocka_unit_test(test_rest_alone_and_zero_sizes),
+	    cmocka_unit_test(test_rest_first_in_table),
+	    cmocka_unit_test(test_too_many_regions),
+	    cmocka_unit_test(test_many_splits),
+	    cmocka_unit_test(test_huge_numbers),
+	    cmocka_unit_test(test_err_optional),
+	    cmocka_unit_test(test_spec_asserts),
+	    cmocka_unit_test(test_random_plans),
 	};
 
 	return cmocka_run_group_tests_name("layout", tests, NULL, NULL);

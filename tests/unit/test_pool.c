@@ -91,16 +91,19 @@ static void test_layout_variants(void **state)
 					stride = (stride + al - 1) / al * al;
 					if (rc != 0) {
 						assert_int_equal(rc, -EINVAL);
-						/* Only when even one object plus a word cannot fit. */
+						/* Only when even one object plus a word cannot fit.
+						 */
 						assert_true(len < stride + 8 + al + 8);
 						free(raw);
 						continue;
 					}
 					assert_int_equal(p.objsize, stride);
 					assert_layout(&p, m, len, al);
-					/* Wasted space is bounded: bitmap, padding, one partial object. */
-					assert_true(p.nobjs * stride + p.nobjs / 8 + 8 + 8 + al + stride >
-						    len);
+					/* Wasted space is bounded: bitmap, padding, one partial
+					 * object. */
+					assert_true(p.nobjs * stride + p.nobjs / 8 + 8 + 8 + al +
+					                stride >
+					            len);
 					/* Fill every object entirely: ASan checks the bounds. */
 					for (void *o2; (o2 = mm_pool_alloc(&p)) != NULL; got++) {
 						assert_int_equal((uintptr_t)o2 % al, 0);
@@ -297,15 +300,11 @@ static void test_stress(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_init_too_small),
-		cmocka_unit_test(test_init_asserts),
-		cmocka_unit_test(test_layout_variants),
-		cmocka_unit_test(test_exhaust_and_reuse),
-		cmocka_unit_test(test_contains),
-		cmocka_unit_test(test_double_free),
-		cmocka_unit_test(test_bad_pointers),
-		cmocka_unit_test(test_write_after_free),
-		cmocka_unit_test(test_stress),
+	    cmocka_unit_test(test_init_too_small),  cmocka_unit_test(test_init_asserts),
+	    cmocka_unit_test(test_layout_variants), cmocka_unit_test(test_exhaust_and_reuse),
+	    cmocka_unit_test(test_contains),        cmocka_unit_test(test_double_free),
+	    cmocka_unit_test(test_bad_pointers),    cmocka_unit_test(test_write_after_free),
+	    cmocka_unit_test(test_stress),
 	};
 
 	return cmocka_run_group_tests_name("pool", tests, NULL, NULL);

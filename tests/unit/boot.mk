@@ -1,0 +1,2 @@
+UNIT_TESTS += bootinfo
+UT_bootinfo_SRCS := boot/bootinfo.c kernel/fmt.c
