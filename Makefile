@@ -62,17 +62,19 @@ $(B)/obj/%.o: %.S
 # backtraces).  .ksyms sits after all code, so no function may move; the
 # check below proves it.
 $(B)/tether.pass1.elf: $(OBJS) linker.ld
-	ld $(LDFLAGS) -o $@ $(OBJS) --start-group $(LIBS) --end-group
+	@echo "  LD      $@"
+	@ld $(LDFLAGS) -o $@ $(OBJS) --start-group $(LIBS) --end-group
 $(B)/ksyms.S: $(B)/tether.pass1.elf scripts/ksyms.sh
-	bash scripts/ksyms.sh $< > $@
+	@bash scripts/ksyms.sh $< > $@
 $(B)/ksyms.o: $(B)/ksyms.S
-	$(HOSTCC) -c -o $@ $<
+	@$(HOSTCC) -c -o $@ $<
 $(B)/tether.elf: $(B)/tether.pass1.elf $(B)/ksyms.o
-	ld $(LDFLAGS) -o $@ $(OBJS) $(B)/ksyms.o --start-group $(LIBS) --end-group
+	@echo "  LD      $@ (with symbols)"
+	@ld $(LDFLAGS) -o $@ $(OBJS) $(B)/ksyms.o --start-group $(LIBS) --end-group
 	@cmp -s <(nm $< | grep -i ' t ' | sort) <(nm $@ | grep -i ' t ' | sort) || \
 		{ echo "error: functions moved between the two link passes (linker.ld: .ksyms must stay last)"; exit 1; }
 $(B)/tether.bin: $(B)/tether.elf
-	objcopy -O binary $< $@
+	@objcopy -O binary $< $@
 	@size $< | tail -1 | awk '{printf "tether: text %d data %d bss %d bytes; image %s\n", $$1, $$2, $$3, "$@"}'
 
 .PHONY: all kernel
@@ -95,10 +97,12 @@ UT_BINS := $(addprefix $(B)/unit/test_,$(UNIT_TESTS))
 FZ_BINS := $(addprefix $(B)/fuzz/fuzz_,$(FUZZERS))
 
 $(B)/unit/test_%: tests/unit/test_%.c tests/unit/host_assert.c $$(UT_$$*_SRCS) | $(B)/unit/
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< tests/unit/host_assert.c $(UT_$*_SRCS) -lcmocka
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOST_CFLAGS) -o $@ $< tests/unit/host_assert.c $(UT_$*_SRCS) -lcmocka
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_assert.c $$(FZ_$$*_SRCS) | $(B)/fuzz/
-	$(CLANG) -std=gnu11 -O1 -g -I. -DTETHER_HOST_TEST -Wall -Wextra -Werror \
+	@echo "  FUZZCC  $@"
+	@$(CLANG) -std=gnu11 -O1 -g -I. -DTETHER_HOST_TEST -Wall -Wextra -Werror \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $< tests/fuzz/fuzz_assert.c $(FZ_$*_SRCS)
 

@@ -33,17 +33,18 @@
  *           PAGES  4 KiB page pool
  *           HEAP   bounded heap
  *           BRK    one growing break (newlib's sbrk)
+ * SLOTS partitions get one extra page: the pool keeps its bitmap there.
  * The kernel image and the page tables are sized at boot, not here.
  */
 #define MM_PARTITIONS(X)                                                                           \
-	X(KSTACKS, "kstacks", "kernel stacks", FIXED, KSTACK_SLOTS *(KSTACK_SIZE + PAGE_SIZE), 0,  \
-	  SLOTS)                                                                                   \
+	X(KSTACKS, "kstacks", "kernel stacks", FIXED,                                          \
+	  KSTACK_SLOTS *(KSTACK_SIZE + PAGE_SIZE) + PAGE_SIZE, 0, SLOTS)                                                                                   \
 	X(NETGEN, "net-general", "NIC buffers, ordinary traffic", FRACTION, 2 * MiB, 40, HEAP)     \
 	X(NETSTOR, "net-storage", "NIC buffers, storage traffic", FRACTION, 2 * MiB, 30, HEAP)     \
 	X(STORAGE, "storage", "iSCSI initiator heap", FRACTION, 2 * MiB, 30, HEAP)                 \
 	X(PAGECACHE, "pagecache", "page cache", FRACTION, 4 * MiB, 250, PAGES)                     \
 	X(APPSTACKS, "appstacks", "app stacks", FIXED,                                             \
-	  APPSTACK_SLOTS *(APPSTACK_SIZE + PAGE_SIZE), 0, SLOTS)                                   \
+	  APPSTACK_SLOTS *(APPSTACK_SIZE + PAGE_SIZE) + PAGE_SIZE, 0, SLOTS)                                   \
 	X(APPHEAP, "appheap", "app heap", REST, 2 * MiB, 0, BRK)
 
 /* Page tables: one 4 KiB table per 2 MiB of RAM mapped, plus this slack for

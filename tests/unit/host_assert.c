@@ -12,7 +12,7 @@
 void kassert_fail(const char *expr, const char *file, int line, const char *func)
 {
 	/* mock_assert lets a test use expect_assert_failure(); otherwise it fails the test. */
-	char msg[256];
+	static char msg[256]; /* cmocka keeps the pointer after it longjmps out */
 	snprintf(msg, sizeof(msg), "ASSERT(%s) in %s()", expr, func);
 	mock_assert(0, msg, file, line);
 	abort();
