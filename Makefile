@@ -34,7 +34,7 @@ ACFLAGS := $(BASE_CFLAGS)
 ASFLAGS := -I. -D__ASSEMBLY__ -MMD -MP
 LDFLAGS := -nostdlib -static -T linker.ld -z noexecstack -z max-page-size=4096 --no-warn-rwx-segments --gc-sections
 
-KSRCS := $(wildcard boot/*.c kernel/*.c mm/*.c net/*.c)
+KSRCS := $(wildcard boot/*.c kernel/*.c mm/*.c net/*.c blk/*.c blk/iscsi/*.c)
 KASRCS := $(wildcard boot/*.S kernel/*.S)
 # Extra kernel objects (lwIP and its port) come from net/*.mk fragments.
 EXTRA_KOBJS :=
@@ -135,7 +135,11 @@ run: all
 	@$(QEMU_DIRECT) -kernel $(B)/tether.bin -append "$(RUN_APPEND)"; s=$$?; \
 		echo "== QEMU exit status $$s (tether exit $$(( (s - 33) / 2 )))"; test $$s -eq 33
 
-system: all
+$(B)/tools/pattern: tests/tools/pattern.c | $(B)/tools/
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+system: all $(B)/tools/pattern
 	cd tests/system && $(PYTHON) -m pytest -v -rs
 
 test: all
@@ -143,7 +147,7 @@ test: all
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory system
 
-bench: all
+bench: all $(B)/tools/pattern
 	$(PYTHON) scripts/bench.py
 
 clean:

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "apps/app.h"
+#include "blk/iscsi/iscsi.h"
 #include "kernel/console.h"
 #include "kernel/panic.h"
 #include "kernel/params.h"
@@ -49,6 +50,9 @@ void app_run(void)
 		con_printf("; cannot continue\n");
 		tether_exit(TETHER_EXIT_CMDLINE);
 	}
+	/* Storage comes up beside the app, which waits for it with blk_wait(). */
+	if (chosen->needs & APP_NEEDS_STORAGE)
+		iscsi_boot_start();
 	struct thread *t =
 	    thread_create(chosen->name, THREAD_PRIO_NORMAL, THREAD_APP, app_thread, 0);
 	if (!t)

@@ -8,15 +8,20 @@
 #ifndef APPS_APP_H
 #define APPS_APP_H
 
+/* What an app needs brought up before it starts. */
+#define APP_NEEDS_STORAGE (1u << 0) /* the iSCSI LUN (and so the network) */
+
 struct app {
 	const char *name;
 	int (*main)(int argc, char **argv);
 	const char *help;
+	unsigned needs;
 };
 
-#define APP(id, name_, main_, help_)                                                               \
+#define APP(id, name_, main_, help_) APP_NEEDS(id, name_, main_, help_, 0)
+#define APP_NEEDS(id, name_, main_, help_, needs_)                                                 \
 	static const struct app app_##id                                                           \
-	    __attribute__((section(".apps." #id), used, aligned(8))) = {name_, main_, help_}
+	    __attribute__((section(".apps." #id), used, aligned(8))) = {name_, main_, help_, needs_}
 
 const struct app *app_find(const char *name);
 

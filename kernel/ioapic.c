@@ -48,7 +48,7 @@ void ioapic_init(void)
 	}
 	irq_restore(fl);
 	pr_info("ioapic: id %u at %#lx, %u inputs\n", (rd(IOAPIC_REG_ID) >> 24) & 0xF, IOAPIC_BASE,
-		ninputs);
+	        ninputs);
 }
 
 int ioapic_route(unsigned gsi, unsigned vector, unsigned flags)

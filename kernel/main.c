@@ -14,6 +14,7 @@
 #include "kernel/lapic.h"
 #include "kernel/panic.h"
 #include "kernel/params.h"
+#include "kernel/pci.h"
 #include "kernel/thread.h"
 #include "kernel/trap.h"
 #include "mm/mm.h"
@@ -29,6 +30,8 @@ static struct bootinfo bootinfo;
 static void main_thread(void *arg)
 {
 	(void)arg;
+	/* Devices need threads (drivers sleep while probing) and the partitions. */
+	pci_init();
 	app_run();
 }
 

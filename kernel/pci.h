@@ -47,11 +47,11 @@
 #define PCI_INTERRUPT_LINE 0x3C
 #define PCI_INTERRUPT_PIN  0x3D
 
-#define PCI_COMMAND_IO     (1u << 0)
-#define PCI_COMMAND_MEMORY (1u << 1)
-#define PCI_COMMAND_MASTER (1u << 2)
+#define PCI_COMMAND_IO           (1u << 0)
+#define PCI_COMMAND_MEMORY       (1u << 1)
+#define PCI_COMMAND_MASTER       (1u << 2)
 #define PCI_COMMAND_INTX_DISABLE (1u << 10)
-#define PCI_STATUS_CAP_LIST (1u << 4)
+#define PCI_STATUS_CAP_LIST      (1u << 4)
 
 #define PCI_CAP_ID_MSIX   0x11
 #define PCI_CAP_ID_VENDOR 0x09
@@ -91,13 +91,14 @@ struct pci_driver {
 
 #define PCI_DRIVER(id_, ...)                                                                       \
 	static const struct pci_driver pci_driver_##id_                                            \
-		__attribute__((section(".pcidrv." #id_), used, aligned(8))) = { __VA_ARGS__ }
+	    __attribute__((section(".pcidrv." #id_), used, aligned(8))) = {__VA_ARGS__}
 
 /*
  * Enumerate, report each function on the console (Linux style) and probe the
  * drivers.  Needs the partitions, the scheduler and trap_init().  Runs once;
- * later calls return at once.  Returns the number of functions found.
- * Thread context.
+ * later calls return at once (not safe against a concurrent first call:
+ * call it from the boot thread before anything else uses the bus).
+ * Returns the number of functions found.  Thread context.
  */
 unsigned pci_init(void);
 

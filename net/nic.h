@@ -31,20 +31,20 @@
 
 #include "mm/mm.h"
 
-#define NIC_MAX          4  /* NIC instances */
-#define NIC_MAX_QUEUES   4  /* RX (and TX) queue pairs per NIC */
-#define NIC_MAX_FRAGS    8  /* TX fragments per frame */
-#define NIC_RXBUF_SIZE   2048
-#define NIC_MTU          1500
+#define NIC_MAX        4 /* NIC instances */
+#define NIC_MAX_QUEUES 4 /* RX (and TX) queue pairs per NIC */
+#define NIC_MAX_FRAGS  8 /* TX fragments per frame */
+#define NIC_RXBUF_SIZE 2048
+#define NIC_MTU        1500
 
 struct nic;
 
 struct nic_rxbuf {
-	uint8_t *data;   /* start of the Ethernet frame */
-	uint16_t len;    /* frame length, without FCS */
-	uint8_t queue;   /* RX queue it arrived on */
+	uint8_t *data; /* start of the Ethernet frame */
+	uint16_t len;  /* frame length, without FCS */
+	uint8_t queue; /* RX queue it arrived on */
 	struct nic *nic;
-	void *priv;      /* driver bookkeeping */
+	void *priv; /* driver bookkeeping */
 };
 
 struct nic_frag {
@@ -54,32 +54,39 @@ struct nic_frag {
 
 /* Why a frame was dropped, for the per-queue statistics. */
 enum nic_drop {
-	NIC_DROP_NOBUF,     /* the queue's pool was empty */
-	NIC_DROP_TOOSHORT,  /* shorter than an Ethernet header */
-	NIC_DROP_TOOLONG,   /* longer than the MTU allows */
-	NIC_DROP_BADCSUM,   /* checksum error reported by the device or the stack */
-	NIC_DROP_OTHERMAC,  /* unicast to another MAC */
-	NIC_DROP_ERROR,     /* device reported an RX error */
-	NIC_DROP_STACK,     /* the stack refused it */
+	NIC_DROP_NOBUF,    /* the queue's pool was empty */
+	NIC_DROP_TOOSHORT, /* shorter than an Ethernet header */
+	NIC_DROP_TOOLONG,  /* longer than the MTU allows */
+	NIC_DROP_BADCSUM,  /* checksum error reported by the device or the stack */
+	NIC_DROP_OTHERMAC, /* unicast to another MAC */
+	NIC_DROP_ERROR,    /* device reported an RX error */
+	NIC_DROP_STACK,    /* the stack refused it */
 	NIC_DROP_NREASONS
 };
 
 struct nic_qstats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t drops[NIC_DROP_NREASONS];
-	uint64_t tx_busy;     /* xmit found the ring full */
+	uint64_t tx_busy; /* xmit found the ring full */
 	uint64_t polls, irqs;
 };
 
 struct nic_ops {
 	const char *name; /* "virtio-net", "e1000" */
 	/* Allocate rings and post RX buffers from each queue's partition, enable
-	 * the device.  0 or -errno.  Net thread, once. */
+	 * the device.  n->rx, tx_done and kick must be set.  Opens nrxq queues
+	 * (the stack may lower the probe value first); the driver may lower
+	 * nrxq/ntxq further (e.g. too few MSI-X vectors) and sets irq_mode.
+	 * 0 or -errno (-EBUSY if already open).  Net thread, once. */
 	int (*open)(struct nic *n);
 	/* Queue one frame on TX queue q.  0, -EBUSY (ring full: retry after a
-	 * completion), -EINVAL.  Net thread. */
+	 * completion), -EINVAL.  Never calls tx_done itself: completions of TX
+	 * queue q are reported by poll(q), and every completion leads to a
+	 * kick of queue q (from the interrupt, or from within xmit when it
+	 * returns -EBUSY and one is already waiting), so the stack need not
+	 * poll on a timer.  Net thread. */
 	int (*xmit)(struct nic *n, unsigned q, const struct nic_frag *frags, unsigned nfrags,
-		    void *cookie);
+	            void *cookie);
 	/* Deliver up to budget received frames from RX queue q through n->rx, and
 	 * reap TX completions through n->tx_done.  Returns frames delivered; below
 	 * budget means the queue is drained and its interrupt was re-enabled.
@@ -97,17 +104,17 @@ typedef void (*nic_kick_fn)(struct nic *n, unsigned q, void *ctx);
 
 struct nic {
 	const struct nic_ops *ops;
-	char name[8];          /* "eth0" */
+	char name[8]; /* "eth0" */
 	uint8_t mac[6];
-	unsigned nrxq, ntxq;   /* queues in use */
+	unsigned nrxq, ntxq;                      /* offered after probe, used after open */
 	enum mm_part_id rxq_part[NIC_MAX_QUEUES]; /* partition behind each RX queue */
 	struct nic_qstats stats[NIC_MAX_QUEUES];
-	const char *irq_mode;  /* "MSI-X", "INTx" */
-	nic_rx_fn rx;          /* set by the stack before open */
+	const char *irq_mode; /* "MSI-X", "INTx"; final after open */
+	nic_rx_fn rx;         /* set by the stack before open */
 	nic_tx_done_fn tx_done;
-	nic_kick_fn kick;      /* called from the interrupt handler: wake the poller */
+	nic_kick_fn kick; /* from the interrupt handler (or xmit): wake the poller */
 	void *ctx;
-	void *priv;            /* driver state */
+	void *priv; /* driver state */
 };
 
 /* Drivers call this from their PCI probe; 0 or -ENOSPC.  Boot. */
@@ -119,7 +126,7 @@ struct nic *nic_get(unsigned i);
 struct nic *nic_by_mac(const uint8_t mac[6]);
 
 static inline int nic_xmit(struct nic *n, unsigned q, const struct nic_frag *f, unsigned nf,
-			   void *cookie)
+                           void *cookie)
 {
 	return n->ops->xmit(n, q, f, nf, cookie);
 }

@@ -75,8 +75,8 @@ int iscsi_addr_parse_ipv4(const char *s, size_t len, uint8_t out[16])
 int iscsi_addr_parse_ipv6(const char *s, size_t len, uint8_t out[16])
 {
 	uint16_t g[8];
-	int n = 0;     /* groups parsed */
-	int gap = -1;  /* index in g where "::" stands */
+	int n = 0;    /* groups parsed */
+	int gap = -1; /* index in g where "::" stands */
 	size_t pos = 0;
 
 	if (len < 2)
@@ -148,8 +148,7 @@ static int check_dns_name(const char *s, size_t len)
 	size_t label = 0;
 	bool all_numeric = true;
 
-	if (len > ISCSI_HOST_MAX)
-		return -EINVAL;
+	ASSERT(len <= ISCSI_HOST_MAX);
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ISCSI_HOST_MAX 255        /* longest DNS name we accept (RFC 1035) */
-#define ISCSI_DEFAULT_PORT 3260   /* IANA iscsi-target */
+#define ISCSI_HOST_MAX     255  /* longest DNS name we accept (RFC 1035) */
+#define ISCSI_DEFAULT_PORT 3260 /* IANA iscsi-target */
 
 enum iscsi_host_kind {
 	ISCSI_HOST_NONE, /* empty: caller substitutes a default (e.g. the DHCP server) */
@@ -28,15 +28,15 @@ enum iscsi_host_kind {
 
 struct iscsi_host {
 	enum iscsi_host_kind kind;
-	uint8_t ip[16];                  /* valid for IPV4 (v4-mapped) and IPV6 */
-	char name[ISCSI_HOST_MAX + 1];   /* the literal text, without brackets, NUL-terminated */
+	uint8_t ip[16];                /* valid for IPV4 (v4-mapped) and IPV6 */
+	char name[ISCSI_HOST_MAX + 1]; /* the literal text, without brackets, NUL-terminated */
 };
 
 struct iscsi_portal {
 	struct iscsi_host host;
-	uint16_t port;  /* ISCSI_DEFAULT_PORT when absent */
+	uint16_t port; /* ISCSI_DEFAULT_PORT when absent */
 	bool has_tpgt;
-	uint16_t tpgt;  /* target portal group tag, valid if has_tpgt */
+	uint16_t tpgt; /* target portal group tag, valid if has_tpgt */
 };
 
 /* Strict dotted quad: four decimal parts 0-255, no leading zeros (no octal ambiguity). */

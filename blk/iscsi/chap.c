@@ -30,8 +30,8 @@ size_t iscsi_chap_digest_len(uint8_t alg)
 }
 
 void iscsi_chap_compute(uint8_t alg, uint8_t id, const uint8_t *secret, size_t secret_len,
-			const uint8_t *challenge, size_t challenge_len,
-			uint8_t out[ISCSI_CHAP_DIGEST_MAX])
+                        const uint8_t *challenge, size_t challenge_len,
+                        uint8_t out[ISCSI_CHAP_DIGEST_MAX])
 {
 	ASSERT(iscsi_chap_digest_len(alg) != 0);
 	if (alg == ISCSI_CHAP_MD5) {
@@ -63,7 +63,7 @@ int iscsi_chap_check_secret(const uint8_t *secret, size_t len, bool allow_short)
 }
 
 int iscsi_chap_check_secrets(const uint8_t *secret, size_t len, const uint8_t *mutual,
-			     size_t mutual_len)
+                             size_t mutual_len)
 {
 	if (len == mutual_len && memcmp(secret, mutual, len) == 0)
 		return -EINVAL;
@@ -114,7 +114,7 @@ int iscsi_chap_rx(struct iscsi_chap *c, const struct iscsi_kv *kv)
 		if (c->have_challenge)
 			return fail(c, -EPROTO, "CHAP_C sent twice");
 		rc = iscsi_text_decode_binary(kv->value, kv->value_len, c->challenge,
-					      sizeof(c->challenge), &c->challenge_len);
+		                              sizeof(c->challenge), &c->challenge_len);
 		if (rc == -ENOSPC)
 			return fail(c, -EPROTO, "CHAP_C longer than 1024 bytes");
 		if (rc < 0 || c->challenge_len == 0)
@@ -131,7 +131,7 @@ bool iscsi_chap_ready(const struct iscsi_chap *c)
 }
 
 int iscsi_chap_respond(struct iscsi_chap *c, const char *name, const uint8_t *secret,
-		       size_t secret_len, struct iscsi_text_buf *out)
+                       size_t secret_len, struct iscsi_text_buf *out)
 {
 	uint8_t resp[ISCSI_CHAP_DIGEST_MAX];
 	size_t start = out->len;
@@ -151,7 +151,7 @@ int iscsi_chap_respond(struct iscsi_chap *c, const char *name, const uint8_t *se
 }
 
 int iscsi_chap_challenge(struct iscsi_chap *c, const uint8_t *random, size_t random_len,
-			 struct iscsi_text_buf *out)
+                         struct iscsi_text_buf *out)
 {
 	size_t dlen = iscsi_chap_digest_len(c->alg);
 	size_t start = out->len;
@@ -177,8 +177,8 @@ int iscsi_chap_challenge(struct iscsi_chap *c, const uint8_t *random, size_t ran
 }
 
 int iscsi_chap_verify(struct iscsi_chap *c, const char *expected_name, const char *name,
-		      size_t name_len, const char *response, size_t response_len,
-		      const uint8_t *secret, size_t secret_len)
+                      size_t name_len, const char *response, size_t response_len,
+                      const uint8_t *secret, size_t secret_len)
 {
 	uint8_t want[ISCSI_CHAP_DIGEST_MAX], got[ISCSI_CHAP_DIGEST_MAX];
 	size_t dlen = iscsi_chap_digest_len(c->alg), got_len;
@@ -193,7 +193,7 @@ int iscsi_chap_verify(struct iscsi_chap *c, const char *expected_name, const cha
 	    (strlen(expected_name) != name_len || memcmp(expected_name, name, name_len) != 0))
 		return fail(c, -EACCES, "target authenticated with an unexpected CHAP_N");
 	iscsi_chap_compute(c->alg, c->our_id, secret, secret_len, c->our_challenge,
-			   c->our_challenge_len, want);
+	                   c->our_challenge_len, want);
 	/* constant time: no early exit tells an attacker how many bytes matched */
 	for (size_t i = 0; i < dlen; i++)
 		diff |= (uint8_t)(want[i] ^ got[i]);

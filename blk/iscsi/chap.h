@@ -33,13 +33,13 @@
 
 #include "blk/iscsi/text.h"
 
-#define ISCSI_CHAP_MD5 5
-#define ISCSI_CHAP_SHA256 7
-#define ISCSI_CHAP_OFFER "7,5"        /* CHAP_A value we send, in preference order */
-#define ISCSI_CHAP_DIGEST_MAX 32      /* largest response (SHA-256) */
-#define ISCSI_CHAP_CHALLENGE_MAX 1024 /* longest target challenge accepted */
-#define ISCSI_CHAP_SECRET_MIN 12      /* RFC 7143 §12.1.3 without IPsec */
-#define ISCSI_CHAP_SECRET_MAX 255
+#define ISCSI_CHAP_MD5           5
+#define ISCSI_CHAP_SHA256        7
+#define ISCSI_CHAP_OFFER         "7,5" /* CHAP_A value we send, in preference order */
+#define ISCSI_CHAP_DIGEST_MAX    32    /* largest response (SHA-256) */
+#define ISCSI_CHAP_CHALLENGE_MAX 1024  /* longest target challenge accepted */
+#define ISCSI_CHAP_SECRET_MIN    12    /* RFC 7143 §12.1.3 without IPsec */
+#define ISCSI_CHAP_SECRET_MAX    255
 
 struct iscsi_chap {
 	uint8_t alg; /* 0 until the target picks one */
@@ -59,15 +59,15 @@ size_t iscsi_chap_digest_len(uint8_t alg);
 
 /* H(id || secret || challenge) with the algorithm's hash; out holds digest_len(alg) bytes. */
 void iscsi_chap_compute(uint8_t alg, uint8_t id, const uint8_t *secret, size_t secret_len,
-			const uint8_t *challenge, size_t challenge_len,
-			uint8_t out[ISCSI_CHAP_DIGEST_MAX]);
+                        const uint8_t *challenge, size_t challenge_len,
+                        uint8_t out[ISCSI_CHAP_DIGEST_MAX]);
 
 /* 0 if usable: non-empty, <= ISCSI_CHAP_SECRET_MAX, and >= 12 bytes unless allow_short. */
 int iscsi_chap_check_secret(const uint8_t *secret, size_t len, bool allow_short);
 
 /* -EINVAL if the one-way and mutual secrets are identical (RFC 7143 §12.1.3). */
 int iscsi_chap_check_secrets(const uint8_t *secret, size_t len, const uint8_t *mutual,
-			     size_t mutual_len);
+                             size_t mutual_len);
 
 void iscsi_chap_init(struct iscsi_chap *c);
 
@@ -83,7 +83,7 @@ bool iscsi_chap_ready(const struct iscsi_chap *c);
 
 /* Append CHAP_N=name and CHAP_R=0x<response>.  Requires iscsi_chap_ready(). */
 int iscsi_chap_respond(struct iscsi_chap *c, const char *name, const uint8_t *secret,
-		       size_t secret_len, struct iscsi_text_buf *out);
+                       size_t secret_len, struct iscsi_text_buf *out);
 
 /*
  * Mutual CHAP: append CHAP_I and CHAP_C for the target to answer.  random supplies
@@ -91,14 +91,14 @@ int iscsi_chap_respond(struct iscsi_chap *c, const char *name, const uint8_t *se
  * is too short or reproduces the target's challenge (reflection, or a broken RNG).
  */
 int iscsi_chap_challenge(struct iscsi_chap *c, const uint8_t *random, size_t random_len,
-			 struct iscsi_text_buf *out);
+                         struct iscsi_text_buf *out);
 
 /*
  * Mutual CHAP: check the target's CHAP_N and CHAP_R values (as received, CHAP_R still
  * encoded).  expected_name NULL or "" skips the name check.  0, -EACCES or -EPROTO.
  */
 int iscsi_chap_verify(struct iscsi_chap *c, const char *expected_name, const char *name,
-		      size_t name_len, const char *response, size_t response_len,
-		      const uint8_t *secret, size_t secret_len);
+                      size_t name_len, const char *response, size_t response_len,
+                      const uint8_t *secret, size_t secret_len);
 
 #endif

@@ -47,7 +47,7 @@ static void msg_hex16(struct iscsi_login *l, uint16_t v)
 
 /* Record a failure: the message is the concatenation of the non-NULL parts. */
 static int fail(struct iscsi_login *l, int err, const char *a, const char *b, const char *c,
-		const char *d)
+                const char *d)
 {
 	l->msg[0] = '\0';
 	msg_add(l, a);
@@ -82,7 +82,7 @@ static bool name_ok(const char *s)
 }
 
 int iscsi_login_init(struct iscsi_login *l, const struct iscsi_login_config *cfg, void *rx_buf,
-		     size_t rx_cap)
+                     size_t rx_cap)
 {
 	ASSERT(l != NULL && cfg != NULL);
 	memset(l, 0, sizeof(*l));
@@ -99,7 +99,7 @@ int iscsi_login_init(struct iscsi_login *l, const struct iscsi_login_config *cfg
 		return fail(l, -EINVAL, "login receive buffer smaller than 8192 bytes", 0, 0, 0);
 	if (!name_ok(cfg->initiator_name))
 		return fail(l, -EINVAL, "initiator name missing, too long or not printable", 0, 0,
-			    0);
+		            0);
 	if (cfg->initiator_alias && strlen(cfg->initiator_alias) > ISCSI_TEXT_VALUE_MAX)
 		return fail(l, -EINVAL, "initiator alias longer than 255 bytes", 0, 0, 0);
 	if (!l->discovery && !name_ok(cfg->target_name))
@@ -107,42 +107,34 @@ int iscsi_login_init(struct iscsi_login *l, const struct iscsi_login_config *cfg
 	if (cfg->chap_name != NULL) {
 		if (cfg->chap_name[0] == '\0' || strlen(cfg->chap_name) > ISCSI_TEXT_VALUE_MAX)
 			return fail(l, -EINVAL, "CHAP user name empty or longer than 255 bytes", 0,
-				    0, 0);
+			            0, 0);
 		if (iscsi_chap_check_secret(cfg->chap_secret, cfg->chap_secret_len,
-					    cfg->allow_short_secret) < 0)
+		                            cfg->allow_short_secret) < 0)
 			return fail(l, -EINVAL, "CHAP secret for ", target_label(l),
-				    " is empty, over 255 bytes, or under the 12 bytes RFC 7143 "
-				    "requires (allow_short_secret overrides)",
-				    0);
+			            " is empty, over 255 bytes, or under the 12 bytes RFC 7143 "
+			            "requires (allow_short_secret overrides)",
+			            0);
 	}
 	if (cfg->mutual_secret != NULL) {
 		if (cfg->chap_name == NULL)
 			return fail(l, -EINVAL, "mutual CHAP needs one-way CHAP credentials too", 0,
-				    0, 0);
+			            0, 0);
 		if (cfg->random == NULL)
 			return fail(l, -EINVAL, "mutual CHAP needs a random source", 0, 0, 0);
 		if (cfg->mutual_name && strlen(cfg->mutual_name) > ISCSI_TEXT_VALUE_MAX)
 			return fail(l, -EINVAL, "mutual CHAP name longer than 255 bytes", 0, 0, 0);
 		if (iscsi_chap_check_secret(cfg->mutual_secret, cfg->mutual_secret_len,
-					    cfg->allow_short_secret) < 0)
+		                            cfg->allow_short_secret) < 0)
 			return fail(l, -EINVAL, "mutual CHAP secret for ", target_label(l),
-				    " is empty, over 255 bytes, or under 12 bytes", 0);
+			            " is empty, over 255 bytes, or under 12 bytes", 0);
 		if (iscsi_chap_check_secrets(cfg->chap_secret, cfg->chap_secret_len,
-					     cfg->mutual_secret, cfg->mutual_secret_len) < 0)
+		                             cfg->mutual_secret, cfg->mutual_secret_len) < 0)
 			return fail(l, -EINVAL,
-				    "one-way and mutual CHAP secrets must differ (RFC 7143 12.1.3)",
-				    0, 0, 0);
+			            "one-way and mutual CHAP secrets must differ (RFC 7143 12.1.3)",
+			            0, 0, 0);
 	}
-	/* Validate the offer now so a bad config fails here, not mid-login. */
-	{
-		char scratch[1024];
-		struct iscsi_text_buf b;
-		struct iscsi_neg probe = l->neg;
-
-		iscsi_text_buf_init(&b, scratch, sizeof(scratch));
-		if (iscsi_neg_offer(&probe, &b) == -EINVAL)
-			return fail(l, -EINVAL, "operational parameter offer out of range", 0, 0, 0);
-	}
+	if (iscsi_params_check(&cfg->params) < 0)
+		return fail(l, -EINVAL, "operational parameter offer out of range", 0, 0, 0);
 	return 0;
 }
 
@@ -167,14 +159,15 @@ static int build_text(struct iscsi_login *l, struct iscsi_text_buf *b, uint8_t *
 		if (rc == 0 && cfg->initiator_alias && cfg->initiator_alias[0])
 			rc = iscsi_text_add(b, "InitiatorAlias", cfg->initiator_alias);
 		if (rc == 0)
-			rc = iscsi_text_add(b, "SessionType", l->discovery ? "Discovery" : "Normal");
+			rc =
+			    iscsi_text_add(b, "SessionType", l->discovery ? "Discovery" : "Normal");
 		if (rc == 0 && !l->discovery)
 			rc = iscsi_text_add(b, "TargetName", cfg->target_name);
 		if (rc == 0)
 			rc = iscsi_text_add(b, "AuthMethod",
-					    cfg->mutual_secret ? "CHAP"
-					    : cfg->chap_name  ? "CHAP,None"
-							      : "None");
+			                    cfg->mutual_secret ? "CHAP"
+			                    : cfg->chap_name   ? "CHAP,None"
+			                                       : "None");
 		return rc;
 	case NEXT_CHAP_A:
 		/* T=0: we know more exchanges follow (RFC 7143 Appendix B.3 does the same) */
@@ -186,14 +179,15 @@ static int build_text(struct iscsi_login *l, struct iscsi_text_buf *b, uint8_t *
 	case NEXT_CHAP_RESP:
 		*flags = ISCSI_LOGIN_FLAGS(1, 0, ISCSI_STAGE_SECURITY, ISCSI_STAGE_OPERATIONAL);
 		rc = iscsi_chap_respond(&l->chap, cfg->chap_name, cfg->chap_secret,
-					cfg->chap_secret_len, b);
+		                        cfg->chap_secret_len, b);
 		if (rc == 0 && cfg->mutual_secret) {
 			uint8_t rnd[1 + ISCSI_CHAP_DIGEST_MAX];
 			size_t n = 1 + iscsi_chap_digest_len(l->chap.alg);
 
 			rc = cfg->random(cfg->random_ctx, rnd, n);
-			if (rc == 0)
-				rc = iscsi_chap_challenge(&l->chap, rnd, n, b);
+			if (rc < 0)
+				return fail(l, rc, "random source failed", 0, 0, 0);
+			rc = iscsi_chap_challenge(&l->chap, rnd, n, b);
 		}
 		if (rc == 0)
 			l->chap_resp_sent = true;
@@ -208,7 +202,12 @@ static int build_text(struct iscsi_login *l, struct iscsi_text_buf *b, uint8_t *
 		*flags = ISCSI_LOGIN_FLAGS(1, 0, ISCSI_STAGE_OPERATIONAL, ISCSI_STAGE_FULL_FEATURE);
 		return 0;
 	case NEXT_FETCH:
-		*flags = ISCSI_LOGIN_FLAGS(0, 0, l->csg, 0);
+		/*
+		 * Repeat the flags of the request that drew the continued response: if it asked
+		 * to transit, the target may transit with the last part (it may not set T when
+		 * our request had T=0).
+		 */
+		*flags = l->req_flags;
 		return 0;
 	default:
 		ASSERT(0);
@@ -217,7 +216,7 @@ static int build_text(struct iscsi_login *l, struct iscsi_text_buf *b, uint8_t *
 }
 
 int iscsi_login_build(struct iscsi_login *l, uint8_t bhs[ISCSI_BHS_LEN], void *data, size_t cap,
-		      uint32_t *data_len)
+                      uint32_t *data_len)
 {
 	struct iscsi_text_buf b;
 	struct iscsi_pdu p;
@@ -234,11 +233,13 @@ int iscsi_login_build(struct iscsi_login *l, uint8_t bhs[ISCSI_BHS_LEN], void *d
 	/* answers to the target's offers ride along, except on a bare continuation fetch */
 	if (rc == 0 && l->next != NEXT_FETCH)
 		rc = add_pending(l, &b);
+	if (rc < 0 && l->dead)
+		return rc;
 	if (rc < 0)
 		return fail(l, rc,
-			    rc == -ENOSPC ? "login request does not fit the buffer"
-					  : "cannot build login request: ",
-			    rc == -ENOSPC ? NULL : (l->chap.why ? l->chap.why : l->neg.why), 0, 0);
+		            rc == -ENOSPC ? "login request does not fit the buffer"
+		                          : "cannot build login request: ",
+		            rc == -ENOSPC ? NULL : (l->chap.why ? l->chap.why : l->neg.why), 0, 0);
 
 	memset(&p, 0, sizeof(p));
 	p.opcode = ISCSI_OP_LOGIN_REQ;
@@ -277,7 +278,7 @@ static bool is_chap_key(const struct iscsi_kv *kv)
 }
 
 static int status_error(struct iscsi_login *l, const struct iscsi_pdu *p, const uint8_t *data,
-			uint32_t len)
+                        uint32_t len)
 {
 	const char *tgt = target_label(l);
 	uint16_t code = (uint16_t)(p->status_class << 8 | p->status_detail);
@@ -298,7 +299,7 @@ static int status_error(struct iscsi_login *l, const struct iscsi_pdu *p, const 
 		}
 		if (!found)
 			return fail(l, -EPROTO, "target redirected ", tgt,
-				    " without a usable TargetAddress", 0);
+			            " without a usable TargetAddress", 0);
 		l->redirect_permanent = p->status_detail == 2;
 		fail(l, 0, tgt,
 		     l->redirect_permanent ? " moved permanently to " : " moved temporarily to ",
@@ -310,9 +311,10 @@ static int status_error(struct iscsi_login *l, const struct iscsi_pdu *p, const 
 	case 0x0201:
 		if (l->cfg->chap_name == NULL)
 			return fail(l, -EACCES, "authentication failed: ", tgt,
-				    " requires CHAP but no credentials are configured", 0);
-		return fail(l, -EACCES, "authentication failed: check the CHAP user name and secret for ",
-			    tgt, 0, 0);
+			            " requires CHAP but no credentials are configured", 0);
+		return fail(l, -EACCES,
+		            "authentication failed: check the CHAP user name and secret for ", tgt,
+		            0, 0);
 	case 0x0202:
 		fail(l, -EPERM, "authorization failed: initiator ", l->cfg->initiator_name,
 		     " is not allowed to access ", tgt);
@@ -324,23 +326,23 @@ static int status_error(struct iscsi_login *l, const struct iscsi_pdu *p, const 
 		return fail(l, -ENODEV, "target ", tgt, " has been removed", 0);
 	case 0x0205:
 		return fail(l, -EPROTONOSUPPORT, "target ", tgt,
-			    " does not support iSCSI protocol version 0 (RFC 7143)", 0);
+		            " does not support iSCSI protocol version 0 (RFC 7143)", 0);
 	case 0x0206:
 		return fail(l, -EBUSY, "target ", tgt, " refused: too many connections", 0);
 	case 0x0207:
 		return fail(l, -EINVAL, "target ", tgt, " refused the login: missing parameter", 0);
 	case 0x0208:
 		return fail(l, -EINVAL, "target ", tgt,
-			    " cannot include this connection in the session", 0);
+		            " cannot include this connection in the session", 0);
 	case 0x0209:
 		return fail(l, -EOPNOTSUPP, "target does not support ",
-			    l->discovery ? "discovery" : "normal", " sessions", 0);
+		            l->discovery ? "discovery" : "normal", " sessions", 0);
 	case 0x020a:
 		return fail(l, -ESTALE, "target ", tgt,
-			    " does not know the session to reinstate (stale TSIH)", 0);
+		            " does not know the session to reinstate (stale TSIH)", 0);
 	case 0x020b:
 		return fail(l, -EPROTO, "target ", tgt, " says a request was invalid during login",
-			    0);
+		            0);
 	case 0x0301:
 		return fail(l, -EAGAIN, "target ", tgt, " service unavailable, try again later", 0);
 	case 0x0302:
@@ -367,12 +369,12 @@ static int neg_fail(struct iscsi_login *l, int rc)
 	if (rc == -ENOSPC)
 		return fail(l, -EPROTO, "target sent more keys than we can answer", 0, 0, 0);
 	return fail(l, rc, "target sent bad ", l->neg.bad_key[0] ? l->neg.bad_key : "text", ": ",
-		    l->neg.why);
+	            l->neg.why);
 }
 
 /* Security stage keys of one complete response. */
-static int rx_security(struct iscsi_login *l, const struct iscsi_kv *kv,
-		       const struct iscsi_kv **mutual_n, const struct iscsi_kv **mutual_r)
+static int rx_security(struct iscsi_login *l, const struct iscsi_kv *kv, struct iscsi_kv *mutual_n,
+                       struct iscsi_kv *mutual_r)
 {
 	const struct iscsi_login_config *cfg = l->cfg;
 	int rc;
@@ -382,15 +384,16 @@ static int rx_security(struct iscsi_login *l, const struct iscsi_kv *kv,
 			return fail(l, -EPROTO, "target sent AuthMethod twice", 0, 0, 0);
 		if (value_is(kv, "Reject") || value_is(kv, "NotUnderstood"))
 			return fail(l, -EACCES, "target ", target_label(l),
-				    cfg->chap_name ? " refused our authentication methods"
-						   : " requires authentication; configure CHAP",
-				    0);
+			            cfg->chap_name ? " refused our authentication methods"
+			                           : " requires authentication; configure CHAP",
+			            0);
 		if (value_is(kv, "CHAP") && cfg->chap_name)
 			l->auth = AUTH_CHAP;
 		else if (value_is(kv, "None") && !cfg->mutual_secret)
 			l->auth = AUTH_NONE;
 		else
-			return fail(l, -EPROTO, "target chose an AuthMethod we did not offer", 0, 0, 0);
+			return fail(l, -EPROTO, "target chose an AuthMethod we did not offer", 0, 0,
+			            0);
 		return 0;
 	}
 	if (!is_chap_key(kv)) {
@@ -405,20 +408,22 @@ static int rx_security(struct iscsi_login *l, const struct iscsi_kv *kv,
 	if (l->auth != AUTH_CHAP || !l->chap_a_sent)
 		return fail(l, -EPROTO, "target sent CHAP keys out of sequence", 0, 0, 0);
 	if (iscsi_kv_is(kv, "CHAP_N") || iscsi_kv_is(kv, "CHAP_R")) {
-		const struct iscsi_kv **slot = iscsi_kv_is(kv, "CHAP_N") ? mutual_n : mutual_r;
+		/* a copy: kv is the caller's loop variable, reused for the next record */
+		struct iscsi_kv *slot = iscsi_kv_is(kv, "CHAP_N") ? mutual_n : mutual_r;
 
-		if (!cfg->mutual_secret || !l->chap_resp_sent || *slot != NULL)
-			return fail(l, -EPROTO, "target sent an unexpected ", kv->key[5] == 'N' ? "CHAP_N" : "CHAP_R", 0, 0);
-		*slot = kv;
+		if (!cfg->mutual_secret || !l->chap_resp_sent || slot->key != NULL)
+			return fail(l, -EPROTO, "target sent an unexpected ",
+			            kv->key[5] == 'N' ? "CHAP_N" : "CHAP_R", 0, 0);
+		*slot = *kv;
 		return 0;
 	}
 	if (l->chap_resp_sent)
 		return fail(l, -EPROTO, "target sent a new CHAP challenge after our response", 0, 0,
-			    0);
+		            0);
 	rc = iscsi_chap_rx(&l->chap, kv);
 	if (rc < 0)
-		return fail(l, rc == -EOPNOTSUPP ? -EACCES : rc, "CHAP with ", target_label(l), ": ",
-			    l->chap.why);
+		return fail(l, rc == -EOPNOTSUPP ? -EACCES : rc, "CHAP with ", target_label(l),
+		            ": ", l->chap.why);
 	if (rc == 0)
 		return fail(l, -EPROTO, "target sent an unknown CHAP key", 0, 0, 0);
 	return 0;
@@ -426,22 +431,22 @@ static int rx_security(struct iscsi_login *l, const struct iscsi_kv *kv,
 
 /* Decide the next step of the security stage after a complete response. */
 static int after_security(struct iscsi_login *l, bool transit, uint8_t nsg,
-			  const struct iscsi_kv *mutual_n, const struct iscsi_kv *mutual_r)
+                          const struct iscsi_kv *mutual_n, const struct iscsi_kv *mutual_r)
 {
 	const struct iscsi_login_config *cfg = l->cfg;
 	int rc;
 
 	if (l->auth == AUTH_CHAP && l->chap_resp_sent && cfg->mutual_secret &&
-	    (mutual_n || mutual_r || transit)) {
-		if (!mutual_n || !mutual_r)
+	    (mutual_n->key || mutual_r->key || transit)) {
+		if (!mutual_n->key || !mutual_r->key)
 			return fail(l, -EACCES, "target ", target_label(l),
-				    " did not answer our mutual CHAP challenge", 0);
+			            " did not answer our mutual CHAP challenge", 0);
 		rc = iscsi_chap_verify(&l->chap, cfg->mutual_name, mutual_n->value,
-				       mutual_n->value_len, mutual_r->value, mutual_r->value_len,
-				       cfg->mutual_secret, cfg->mutual_secret_len);
+		                       mutual_n->value_len, mutual_r->value, mutual_r->value_len,
+		                       cfg->mutual_secret, cfg->mutual_secret_len);
 		if (rc < 0)
-			return fail(l, rc, "mutual CHAP with ", target_label(l), " failed: ",
-				    l->chap.why);
+			return fail(l, rc, "mutual CHAP with ", target_label(l),
+			            " failed: ", l->chap.why);
 		l->authed = true;
 	}
 
@@ -450,18 +455,18 @@ static int after_security(struct iscsi_login *l, bool transit, uint8_t nsg,
 			/* target skipped the AuthMethod answer: only fine if None was on offer */
 			if (cfg->mutual_secret)
 				return fail(l, -EACCES, "target ", target_label(l),
-					    " skipped the authentication we require", 0);
+				            " skipped the authentication we require", 0);
 			l->auth = AUTH_NONE;
 		}
 		if (l->auth == AUTH_CHAP && !l->chap_resp_sent)
-			return fail(l, -EPROTO, "target ended the security stage before CHAP completed",
-				    0, 0, 0);
-		if (l->auth == AUTH_CHAP && cfg->mutual_secret && !l->authed)
-			return fail(l, -EACCES, "target ", target_label(l),
-				    " was not authenticated", 0);
+			return fail(l, -EPROTO,
+			            "target ended the security stage before CHAP completed", 0, 0,
+			            0);
+		/* the mutual check above ran, since CHAP completed and the target transits */
+		ASSERT(l->auth != AUTH_CHAP || !cfg->mutual_secret || l->authed);
+		/* our security requests never ask for more than the operational stage */
+		ASSERT(nsg == ISCSI_STAGE_OPERATIONAL);
 		l->csg = nsg;
-		if (nsg == ISCSI_STAGE_FULL_FEATURE)
-			return 1; /* cannot happen: we never ask for it from security */
 		l->next = NEXT_OPER;
 		return 0;
 	}
@@ -472,7 +477,7 @@ static int after_security(struct iscsi_login *l, bool transit, uint8_t nsg,
 		l->next = NEXT_CHAP_RESP;
 	else if (l->auth == AUTH_CHAP && !l->chap_resp_sent)
 		return fail(l, -EPROTO, "target's CHAP challenge lacks CHAP_A, CHAP_I or CHAP_C", 0,
-			    0, 0);
+		            0, 0);
 	else
 		l->next = NEXT_SEC_AGAIN;
 	return 0;
@@ -486,7 +491,7 @@ static int finish(struct iscsi_login *l, const struct iscsi_pdu *p)
 		return neg_fail(l, rc);
 	if (l->cfg->tsih == 0 && p->tsih == 0)
 		return fail(l, -EPROTO, "target completed the login without assigning a TSIH", 0, 0,
-			    0);
+		            0);
 	if (l->cfg->tsih != 0 && p->tsih != l->cfg->tsih)
 		return fail(l, -EPROTO, "target changed the TSIH of an existing session", 0, 0, 0);
 	l->result.params = l->neg.result;
@@ -497,14 +502,13 @@ static int finish(struct iscsi_login *l, const struct iscsi_pdu *p)
 }
 
 int iscsi_login_rx(struct iscsi_login *l, const uint8_t bhs[ISCSI_BHS_LEN], const void *data,
-		   uint32_t len)
+                   uint32_t len)
 {
-	const struct iscsi_kv *mutual_n = NULL, *mutual_r = NULL;
+	struct iscsi_kv mutual_n = {0}, mutual_r = {0}; /* key NULL: not received */
 	struct iscsi_text_iter it;
 	struct iscsi_kv kv;
 	struct iscsi_pdu p;
 	const char *why = NULL;
-	uint32_t target_offers;
 	bool transit, cont;
 	uint8_t nsg;
 	int rc;
@@ -520,10 +524,10 @@ int iscsi_login_rx(struct iscsi_login *l, const uint8_t bhs[ISCSI_BHS_LEN], cons
 	ASSERT(len == p.data_len);
 	if (p.opcode == ISCSI_OP_REJECT)
 		return fail(l, -EPROTO, "target rejected our login request: ",
-			    iscsi_pdu_reject_reason(p.reason), 0, 0);
+		            iscsi_pdu_reject_reason(p.reason), 0, 0);
 	if (p.opcode != ISCSI_OP_LOGIN_RSP)
 		return fail(l, -EPROTO, "unexpected ", iscsi_pdu_opcode_name(p.opcode),
-			    " during login", 0);
+		            " during login", 0);
 	if (p.itt != l->cfg->itt)
 		return fail(l, -EPROTO, "login response carries a foreign task tag", 0, 0, 0);
 	if (memcmp(p.isid, l->cfg->isid, 6) != 0)
@@ -532,7 +536,7 @@ int iscsi_login_rx(struct iscsi_login *l, const uint8_t bhs[ISCSI_BHS_LEN], cons
 		return status_error(l, &p, data, len);
 	if (p.version_min != ISCSI_VERSION)
 		return fail(l, -EPROTONOSUPPORT, "target chose an iSCSI version other than 0", 0, 0,
-			    0);
+		            0);
 
 	l->have_statsn = true;
 	l->result.expstatsn = p.statsn + 1;
@@ -546,15 +550,15 @@ int iscsi_login_rx(struct iscsi_login *l, const uint8_t bhs[ISCSI_BHS_LEN], cons
 		return fail(l, -EPROTO, "login response is for a different stage", 0, 0, 0);
 	if (transit) {
 		if (!(l->req_flags & ISCSI_F_FINAL))
-			return fail(l, -EPROTO, "target moved to the next stage without our consent", 0,
-				    0, 0);
+			return fail(l, -EPROTO,
+			            "target moved to the next stage without our consent", 0, 0, 0);
 		if (nsg <= l->csg || nsg > ISCSI_LOGIN_NSG(l->req_flags))
 			return fail(l, -EPROTO, "target chose an invalid next stage", 0, 0, 0);
 	}
 
 	if (len > l->rx_cap - l->rx_len)
 		return fail(l, -EMSGSIZE, "login response text exceeds our reassembly buffer", 0, 0,
-			    0);
+		            0);
 	memcpy(l->rx + l->rx_len, data, len);
 	l->rx_len += len;
 	if (cont) {
@@ -562,7 +566,6 @@ int iscsi_login_rx(struct iscsi_login *l, const uint8_t bhs[ISCSI_BHS_LEN], cons
 		return ISCSI_LOGIN_SEND;
 	}
 
-	target_offers = l->neg.done & ~l->neg.offered;
 	iscsi_text_iter_init(&it, l->rx, l->rx_len);
 	while ((rc = iscsi_text_next(&it, &kv)) > 0) {
 		if (l->csg == ISCSI_STAGE_SECURITY) {
@@ -583,22 +586,19 @@ int iscsi_login_rx(struct iscsi_login *l, const uint8_t bhs[ISCSI_BHS_LEN], cons
 	if (rc < 0)
 		return fail(l, -EPROTO, "malformed login response text: ", it.why, 0, 0);
 
-	if (transit && (l->neg.done & ~l->neg.offered) != target_offers &&
-	    nsg == ISCSI_STAGE_FULL_FEATURE)
-		return fail(l, -EPROTO, "target offered keys in its final login response", 0, 0, 0);
-
 	if (l->csg == ISCSI_STAGE_SECURITY) {
-		rc = after_security(l, transit, nsg, mutual_n, mutual_r);
-		l->rx_len = 0; /* after: mutual_n/r point into rx */
-		if (rc < 0)
-			return rc;
-		if (rc == 1)
-			return finish(l, &p);
-		return ISCSI_LOGIN_SEND;
+		rc = after_security(l, transit, nsg, &mutual_n, &mutual_r);
+		l->rx_len = 0; /* only now: mutual_n/r point into rx */
+		return rc < 0 ? rc : ISCSI_LOGIN_SEND;
 	}
 	l->rx_len = 0;
 	if (transit) {
-		/* unknown-key answers owed in a final response are moot: the phase is over */
+		/*
+		 * Answers still owed are moot: every standard key was offered by us in the first
+		 * operational request, so a target offer of one now is a duplicate
+		 * iscsi_neg_apply() already refused; what remains is NotUnderstood for unknown
+		 * keys.
+		 */
 		l->pending_len = 0;
 		return finish(l, &p);
 	}

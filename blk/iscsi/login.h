@@ -49,9 +49,9 @@
 #include "blk/iscsi/params.h"
 #include "blk/iscsi/pdu.h"
 
-#define ISCSI_LOGIN_MAX_ROUNDS 16
+#define ISCSI_LOGIN_MAX_ROUNDS  16
 #define ISCSI_LOGIN_PENDING_MAX 1024 /* our queued answers to target offers */
-#define ISCSI_LOGIN_MSG_MAX 320
+#define ISCSI_LOGIN_MSG_MAX     320
 
 enum {
 	ISCSI_LOGIN_SEND = 1,     /* call iscsi_login_build() and send the result */
@@ -81,7 +81,7 @@ struct iscsi_login_config {
 	const char *mutual_name; /* CHAP_N we expect from the target; NULL or "": any */
 	const uint8_t *mutual_secret;
 	size_t mutual_secret_len;
-	bool allow_short_secret; /* accept secrets < 12 bytes (tgt does; RFC 7143 does not) */
+	bool allow_short_secret;    /* accept secrets < 12 bytes (tgt does; RFC 7143 does not) */
 	struct iscsi_params params; /* our offer, e.g. from iscsi_params_preferred() */
 	/* Required for mutual CHAP: fill buf with len unpredictable bytes; 0 or -errno. */
 	int (*random)(void *ctx, uint8_t *buf, size_t len);
@@ -128,7 +128,7 @@ struct iscsi_login {
  * secrets, mutual CHAP without one-way CHAP or without a random source, an invalid offer.
  */
 int iscsi_login_init(struct iscsi_login *l, const struct iscsi_login_config *cfg, void *rx_buf,
-		     size_t rx_cap);
+                     size_t rx_cap);
 
 /*
  * Build the next Login Request: the BHS into bhs, the text into data[0..*data_len).  Valid
@@ -136,14 +136,14 @@ int iscsi_login_init(struct iscsi_login *l, const struct iscsi_login_config *cfg
  * 0, -ENOSPC if cap is too small, or the random callback's error.
  */
 int iscsi_login_build(struct iscsi_login *l, uint8_t bhs[ISCSI_BHS_LEN], void *data, size_t cap,
-		      uint32_t *data_len);
+                      uint32_t *data_len);
 
 /*
  * Consume one received PDU (its BHS and data segment without padding; len must equal the
  * BHS DataSegmentLength, asserted).  Returns ISCSI_LOGIN_SEND, _DONE, _REDIRECT or -errno.
  */
 int iscsi_login_rx(struct iscsi_login *l, const uint8_t bhs[ISCSI_BHS_LEN], const void *data,
-		   uint32_t len);
+                   uint32_t len);
 
 /* Last error or redirect explanation; "" if none.  Valid until the next call on l. */
 const char *iscsi_login_msg(const struct iscsi_login *l);

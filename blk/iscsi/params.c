@@ -27,23 +27,23 @@ struct key {
 };
 
 #define OFF(f) ((uint16_t)offsetof(struct iscsi_params, f))
-#define MAX24 16777215u
+#define MAX24  16777215u
 
 static const struct key keys[] = {
-	{"HeaderDigest", K_DIGEST, 0, 0, 0, OFF(header_digest)},
-	{"DataDigest", K_DIGEST, 0, 0, 0, OFF(data_digest)},
-	{"MaxConnections", K_MIN, F_SESSION, 1, 65535, OFF(max_connections)},
-	{"InitialR2T", K_OR, F_SESSION, 0, 1, OFF(initial_r2t)},
-	{"ImmediateData", K_AND, F_SESSION, 0, 1, OFF(immediate_data)},
-	{"MaxRecvDataSegmentLength", K_DECL, 0, 512, MAX24, OFF(max_send_dsl)},
-	{"MaxBurstLength", K_MIN, F_SESSION, 512, MAX24, OFF(max_burst)},
-	{"FirstBurstLength", K_MIN, F_SESSION, 512, MAX24, OFF(first_burst)},
-	{"DefaultTime2Wait", K_MAX, 0, 0, 3600, OFF(time2wait)},
-	{"DefaultTime2Retain", K_MIN, 0, 0, 3600, OFF(time2retain)},
-	{"MaxOutstandingR2T", K_MIN, F_SESSION, 1, 65535, OFF(max_outstanding_r2t)},
-	{"DataPDUInOrder", K_OR, F_SESSION, 0, 1, OFF(data_pdu_in_order)},
-	{"DataSequenceInOrder", K_OR, F_SESSION, 0, 1, OFF(data_seq_in_order)},
-	{"ErrorRecoveryLevel", K_MIN, 0, 0, 2, OFF(error_recovery_level)},
+    {"HeaderDigest", K_DIGEST, 0, 0, 0, OFF(header_digest)},
+    {"DataDigest", K_DIGEST, 0, 0, 0, OFF(data_digest)},
+    {"MaxConnections", K_MIN, F_SESSION, 1, 65535, OFF(max_connections)},
+    {"InitialR2T", K_OR, F_SESSION, 0, 1, OFF(initial_r2t)},
+    {"ImmediateData", K_AND, F_SESSION, 0, 1, OFF(immediate_data)},
+    {"MaxRecvDataSegmentLength", K_DECL, 0, 512, MAX24, OFF(max_send_dsl)},
+    {"MaxBurstLength", K_MIN, F_SESSION, 512, MAX24, OFF(max_burst)},
+    {"FirstBurstLength", K_MIN, F_SESSION, 512, MAX24, OFF(first_burst)},
+    {"DefaultTime2Wait", K_MAX, 0, 0, 3600, OFF(time2wait)},
+    {"DefaultTime2Retain", K_MIN, 0, 0, 3600, OFF(time2retain)},
+    {"MaxOutstandingR2T", K_MIN, F_SESSION, 1, 65535, OFF(max_outstanding_r2t)},
+    {"DataPDUInOrder", K_OR, F_SESSION, 0, 1, OFF(data_pdu_in_order)},
+    {"DataSequenceInOrder", K_OR, F_SESSION, 0, 1, OFF(data_seq_in_order)},
+    {"ErrorRecoveryLevel", K_MIN, 0, 0, 2, OFF(error_recovery_level)},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -51,8 +51,8 @@ BUILD_ASSERT(NKEYS <= 32); /* bitmasks are uint32_t */
 
 /* Keys only an initiator sends, and security-stage keys: never valid here from a target. */
 static const char *const forbidden[] = {
-	"InitiatorName", "InitiatorAlias", "SessionType", "SendTargets", "AuthMethod",
-	"CHAP_A",        "CHAP_I",         "CHAP_C",      "CHAP_N",      "CHAP_R",
+    "InitiatorName", "InitiatorAlias", "SessionType", "SendTargets", "AuthMethod",
+    "CHAP_A",        "CHAP_I",         "CHAP_C",      "CHAP_N",      "CHAP_R",
 };
 
 void iscsi_params_default(struct iscsi_params *p)
@@ -174,9 +174,10 @@ static bool key_offerable(const struct iscsi_neg *n, const struct key *k)
 	return k->kind == K_DIGEST || k->kind == K_DECL;
 }
 
-static int check_offer(const struct iscsi_params *o)
+int iscsi_params_check(const struct iscsi_params *o)
 {
-	if (o->header_digest > ISCSI_DIGEST_PREFER_NONE || o->data_digest > ISCSI_DIGEST_PREFER_NONE)
+	if (o->header_digest > ISCSI_DIGEST_PREFER_NONE ||
+	    o->data_digest > ISCSI_DIGEST_PREFER_NONE)
 		return -EINVAL;
 	if (o->max_recv_dsl < 512 || o->max_recv_dsl > MAX24)
 		return -EINVAL;
@@ -193,10 +194,12 @@ static int check_offer(const struct iscsi_params *o)
 int iscsi_neg_offer(struct iscsi_neg *n, struct iscsi_text_buf *out)
 {
 	size_t start = out->len;
+	uint32_t before_offered = n->offered;
+	bool before_declared = n->declared;
 	int rc = 0;
 
 	ASSERT(n != NULL && out != NULL);
-	if (check_offer(&n->offer) < 0)
+	if (iscsi_params_check(&n->offer) < 0)
 		return fail(n, NULL, -EINVAL, "offered parameter out of range");
 	for (size_t i = 0; i < NKEYS && rc == 0; i++) {
 		const struct key *k = &keys[i];
@@ -204,9 +207,12 @@ int iscsi_neg_offer(struct iscsi_neg *n, struct iscsi_text_buf *out)
 
 		if (!key_offerable(n, k) || (n->done & bit) || (n->offered & bit))
 			continue;
+		if (k->kind == K_DECL && n->declared)
+			continue;
 		switch (k->kind) {
 		case K_DIGEST:
-			rc = iscsi_text_add(out, k->name, digest_offer_str((uint8_t)get_num(&n->offer, k)));
+			rc = iscsi_text_add(out, k->name,
+			                    digest_offer_str((uint8_t)get_num(&n->offer, k)));
 			break;
 		case K_AND:
 		case K_OR:
@@ -222,13 +228,14 @@ int iscsi_neg_offer(struct iscsi_neg *n, struct iscsi_text_buf *out)
 		}
 		if (k->kind != K_DECL)
 			n->offered |= bit;
+		else
+			n->declared = true;
 	}
 	if (rc < 0) {
 		/* all or nothing, so a retry with a bigger buffer sends a consistent offer */
 		out->len = start;
-		for (size_t i = 0; i < NKEYS; i++)
-			if (!(n->done & (1u << i)))
-				n->offered &= ~(1u << i);
+		n->offered = before_offered;
+		n->declared = before_declared;
 		return fail(n, NULL, rc, "offer does not fit the buffer");
 	}
 	return 0;
@@ -261,10 +268,9 @@ static uint32_t combine(const struct key *k, uint32_t ours, uint32_t theirs)
 		return ours || theirs;
 	case K_MIN:
 		return ours < theirs ? ours : theirs;
-	case K_MAX:
-		return ours > theirs ? ours : theirs;
 	default:
-		return theirs;
+		ASSERT(k->kind == K_MAX); /* lists and declarations have no result function */
+		return ours > theirs ? ours : theirs;
 	}
 }
 
@@ -277,7 +283,7 @@ static uint32_t default_of(const struct key *k)
 }
 
 static int parse_value(struct iscsi_neg *n, const struct key *k, const struct iscsi_kv *kv,
-		       uint32_t *out)
+                       uint32_t *out)
 {
 	bool b;
 	uint64_t v;
@@ -306,14 +312,16 @@ static int apply_answer(struct iscsi_neg *n, const struct key *k, const struct i
 
 	if (value_is(kv, "Reject") || value_is(kv, "Irrelevant") || value_is(kv, "NotUnderstood")) {
 		if (k->kind == K_DIGEST && ours == ISCSI_DIGEST_CRC32C)
-			return fail(n, kv, -EOPNOTSUPP, "target refused the CRC32C digest we require");
+			return fail(n, kv, -EOPNOTSUPP,
+			            "target refused the CRC32C digest we require");
 		set_num(&n->result, k, default_of(k));
 		return 0;
 	}
 	if (k->kind == K_DIGEST) {
 		uint8_t d;
 
-		if (parse_digest(kv->value, kv->value_len, &d) < 0 || !digest_acceptable((uint8_t)ours, d))
+		if (parse_digest(kv->value, kv->value_len, &d) < 0 ||
+		    !digest_acceptable((uint8_t)ours, d))
 			return fail(n, kv, -EPROTO, "answer is not one of the values we offered");
 		set_num(&n->result, k, d);
 		return 0;
@@ -329,14 +337,13 @@ static int apply_answer(struct iscsi_neg *n, const struct key *k, const struct i
 
 /* The target offered a key on its own: compute the outcome and queue our answer. */
 static int apply_offer(struct iscsi_neg *n, const struct key *k, const struct iscsi_kv *kv,
-		       struct iscsi_text_buf *reply)
+                       struct iscsi_text_buf *reply)
 {
 	uint32_t ours = get_num(&n->offer, k);
 	uint32_t theirs, res;
 	int rc;
 
-	if (!key_offerable(n, k))
-		return iscsi_text_add(reply, k->name, "Irrelevant");
+	ASSERT(key_offerable(n, k));
 	if (k->kind == K_DIGEST) {
 		/* RFC 7143 §6.2.1: pick the first of the offerer's values we support */
 		size_t pos = 0;
@@ -347,14 +354,16 @@ static int apply_offer(struct iscsi_neg *n, const struct key *k, const struct is
 			size_t len = comma ? (size_t)(comma - item) : kv->value_len - pos;
 			uint8_t d;
 
-			if (parse_digest(item, len, &d) == 0 && digest_acceptable((uint8_t)ours, d)) {
+			if (parse_digest(item, len, &d) == 0 &&
+			    digest_acceptable((uint8_t)ours, d)) {
 				set_num(&n->result, k, d);
 				return iscsi_text_add(reply, k->name, d ? "CRC32C" : "None");
 			}
 			pos += len + 1;
 		}
 		if (ours == ISCSI_DIGEST_CRC32C)
-			return fail(n, kv, -EOPNOTSUPP, "target does not offer the CRC32C digest we require");
+			return fail(n, kv, -EOPNOTSUPP,
+			            "target does not offer the CRC32C digest we require");
 		set_num(&n->result, k, ISCSI_DIGEST_NONE);
 		return iscsi_text_add(reply, k->name, "Reject");
 	}
@@ -387,7 +396,11 @@ static int apply_other(struct iscsi_neg *n, const struct iscsi_kv *kv, struct is
 	if (iscsi_kv_is(kv, "TargetAlias")) {
 		if (kv->value_len > ISCSI_TEXT_VALUE_MAX)
 			return fail(n, kv, -EPROTO, "value too long");
-		memcpy(n->result.target_alias, kv->value, kv->value_len);
+		/* it ends up on the console: keep control characters out */
+		for (size_t i = 0; i < kv->value_len; i++) {
+			uint8_t c = (uint8_t)kv->value[i];
+			n->result.target_alias[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		}
 		n->result.target_alias[kv->value_len] = '\0';
 		return 0;
 	}
@@ -406,9 +419,9 @@ static int apply_other(struct iscsi_neg *n, const struct iscsi_kv *kv, struct is
 		return iscsi_text_add(reply, key, "Irrelevant");
 	if (iscsi_kv_is(kv, "TaskReporting"))
 		return iscsi_text_add(reply, key,
-				      iscsi_text_list_has(kv->value, kv->value_len, "RFC3720")
-					      ? "RFC3720"
-					      : "Reject");
+		                      iscsi_text_list_has(kv->value, kv->value_len, "RFC3720")
+		                          ? "RFC3720"
+		                          : "Reject");
 	return iscsi_text_add(reply, key, "NotUnderstood");
 }
 
@@ -433,10 +446,19 @@ int iscsi_neg_apply(struct iscsi_neg *n, const struct iscsi_kv *kv, struct iscsi
 		}
 		if (n->done & bit)
 			return fail(n, kv, -EPROTO, "key negotiated twice");
-		if (n->offered & bit)
+		if (n->offered & bit) {
 			rc = apply_answer(n, k, kv);
-		else
+		} else if (value_is(kv, "NotUnderstood") || value_is(kv, "Irrelevant") ||
+		           value_is(kv, "Reject")) {
+			/* a reply to something we never offered: nothing to adopt or answer */
+			return 0;
+		} else if (!key_offerable(n, k)) {
+			/* irrelevant here (discovery): answer, but there is no outcome to track */
+			rc = iscsi_text_add(reply, k->name, "Irrelevant");
+			return rc < 0 ? fail(n, kv, rc, "reply buffer full") : 0;
+		} else {
 			rc = apply_offer(n, k, kv, reply);
+		}
 		if (rc == 0)
 			n->done |= bit;
 		else if (rc == -ENOSPC)

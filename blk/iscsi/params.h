@@ -65,7 +65,7 @@ struct iscsi_params {
 	/* Target declarations. */
 	bool has_tpgt;
 	uint16_t tpgt;
-	char target_alias[ISCSI_TEXT_VALUE_MAX + 1];
+	char target_alias[ISCSI_TEXT_VALUE_MAX + 1]; /* control characters replaced by '?' */
 };
 
 /* The RFC 7143 defaults, i.e. what holds for anything never negotiated. */
@@ -86,17 +86,21 @@ struct iscsi_neg {
 	uint32_t offered;           /* bit per key: sent by us */
 	uint32_t done;              /* bit per key: answered, or offered by the target */
 	bool discovery;
-	const char *why;            /* static reason for the last error */
+	bool declared;                        /* our MaxRecvDataSegmentLength has been sent */
+	const char *why;                      /* static reason for the last error */
 	char bad_key[ISCSI_TEXT_KEY_MAX + 1]; /* key the last error is about, or "" */
 };
+
+/* 0 if every value of an offer is within its RFC 7143 range, else -EINVAL. */
+int iscsi_params_check(const struct iscsi_params *offer);
 
 /* offer is copied; result starts as the RFC defaults plus our max_recv_dsl declaration. */
 void iscsi_neg_init(struct iscsi_neg *n, const struct iscsi_params *offer, bool discovery);
 
 /*
- * Append our offers for every key not yet negotiated (a discovery session only offers the
- * digests and MaxRecvDataSegmentLength).  Returns 0, -ENOSPC, or -EINVAL if the offer holds
- * out-of-range values (checked before anything is written).
+ * Append our offers for every key not yet negotiated, and our MaxRecvDataSegmentLength
+ * declaration once (a discovery session only offers the digests and the declaration).  Returns 0,
+ * -ENOSPC, or -EINVAL if the offer holds out-of-range values (checked before anything is written).
  */
 int iscsi_neg_offer(struct iscsi_neg *n, struct iscsi_text_buf *out);
 

@@ -8,14 +8,14 @@
 #include "kernel/assert.h"
 
 /* Fields that sit at the same place in every PDU that has them. */
-#define F_LUN 0x001       /* bytes 8-15 */
-#define F_TTT 0x002       /* bytes 20-23 */
-#define F_CMDSN 0x004     /* bytes 24-27 */
+#define F_LUN       0x001 /* bytes 8-15 */
+#define F_TTT       0x002 /* bytes 20-23 */
+#define F_CMDSN     0x004 /* bytes 24-27 */
 #define F_EXPSTATSN 0x008 /* bytes 28-31 */
-#define F_TSN 0x010       /* StatSN 24, ExpCmdSN 28, MaxCmdSN 32 */
-#define F_DATASN 0x020    /* bytes 36-39 */
-#define F_OFFSET 0x040    /* bytes 40-43 */
-#define F_RESID 0x080     /* bytes 44-47 */
+#define F_TSN       0x010 /* StatSN 24, ExpCmdSN 28, MaxCmdSN 32 */
+#define F_DATASN    0x020 /* bytes 36-39 */
+#define F_OFFSET    0x040 /* bytes 40-43 */
+#define F_RESID     0x080 /* bytes 44-47 */
 
 struct op_desc {
 	uint8_t opcode;
@@ -25,28 +25,28 @@ struct op_desc {
 };
 
 static const struct op_desc ops[] = {
-	{ISCSI_OP_NOP_OUT, ISCSI_FROM_INITIATOR, F_LUN | F_TTT | F_CMDSN | F_EXPSTATSN, "NOP-Out"},
-	{ISCSI_OP_SCSI_CMD, ISCSI_FROM_INITIATOR, F_LUN | F_CMDSN | F_EXPSTATSN, "SCSI Command"},
-	{ISCSI_OP_TMF_REQ, ISCSI_FROM_INITIATOR, F_LUN | F_TTT | F_CMDSN | F_EXPSTATSN | F_DATASN,
-	 "Task Management Request"},
-	{ISCSI_OP_LOGIN_REQ, ISCSI_FROM_INITIATOR, F_CMDSN | F_EXPSTATSN, "Login Request"},
-	{ISCSI_OP_TEXT_REQ, ISCSI_FROM_INITIATOR, F_LUN | F_TTT | F_CMDSN | F_EXPSTATSN,
-	 "Text Request"},
-	{ISCSI_OP_DATA_OUT, ISCSI_FROM_INITIATOR, F_LUN | F_TTT | F_EXPSTATSN | F_DATASN | F_OFFSET,
-	 "SCSI Data-Out"},
-	{ISCSI_OP_LOGOUT_REQ, ISCSI_FROM_INITIATOR, F_CMDSN | F_EXPSTATSN, "Logout Request"},
-	{ISCSI_OP_SNACK_REQ, ISCSI_FROM_INITIATOR, F_LUN | F_TTT | F_EXPSTATSN, "SNACK Request"},
-	{ISCSI_OP_NOP_IN, ISCSI_FROM_TARGET, F_LUN | F_TTT | F_TSN, "NOP-In"},
-	{ISCSI_OP_SCSI_RSP, ISCSI_FROM_TARGET, F_TSN | F_DATASN | F_RESID, "SCSI Response"},
-	{ISCSI_OP_TMF_RSP, ISCSI_FROM_TARGET, F_TSN, "Task Management Response"},
-	{ISCSI_OP_LOGIN_RSP, ISCSI_FROM_TARGET, F_TSN, "Login Response"},
-	{ISCSI_OP_TEXT_RSP, ISCSI_FROM_TARGET, F_LUN | F_TTT | F_TSN, "Text Response"},
-	{ISCSI_OP_DATA_IN, ISCSI_FROM_TARGET, F_LUN | F_TTT | F_TSN | F_DATASN | F_OFFSET | F_RESID,
-	 "SCSI Data-In"},
-	{ISCSI_OP_LOGOUT_RSP, ISCSI_FROM_TARGET, F_TSN, "Logout Response"},
-	{ISCSI_OP_R2T, ISCSI_FROM_TARGET, F_LUN | F_TTT | F_TSN | F_DATASN | F_OFFSET, "R2T"},
-	{ISCSI_OP_ASYNC, ISCSI_FROM_TARGET, F_LUN | F_TSN, "Asynchronous Message"},
-	{ISCSI_OP_REJECT, ISCSI_FROM_TARGET, F_TSN | F_DATASN, "Reject"},
+    {ISCSI_OP_NOP_OUT, ISCSI_FROM_INITIATOR, F_LUN | F_TTT | F_CMDSN | F_EXPSTATSN, "NOP-Out"},
+    {ISCSI_OP_SCSI_CMD, ISCSI_FROM_INITIATOR, F_LUN | F_CMDSN | F_EXPSTATSN, "SCSI Command"},
+    {ISCSI_OP_TMF_REQ, ISCSI_FROM_INITIATOR, F_LUN | F_TTT | F_CMDSN | F_EXPSTATSN | F_DATASN,
+     "Task Management Request"},
+    {ISCSI_OP_LOGIN_REQ, ISCSI_FROM_INITIATOR, F_CMDSN | F_EXPSTATSN, "Login Request"},
+    {ISCSI_OP_TEXT_REQ, ISCSI_FROM_INITIATOR, F_LUN | F_TTT | F_CMDSN | F_EXPSTATSN,
+     "Text Request"},
+    {ISCSI_OP_DATA_OUT, ISCSI_FROM_INITIATOR, F_LUN | F_TTT | F_EXPSTATSN | F_DATASN | F_OFFSET,
+     "SCSI Data-Out"},
+    {ISCSI_OP_LOGOUT_REQ, ISCSI_FROM_INITIATOR, F_CMDSN | F_EXPSTATSN, "Logout Request"},
+    {ISCSI_OP_SNACK_REQ, ISCSI_FROM_INITIATOR, F_LUN | F_TTT | F_EXPSTATSN, "SNACK Request"},
+    {ISCSI_OP_NOP_IN, ISCSI_FROM_TARGET, F_LUN | F_TTT | F_TSN, "NOP-In"},
+    {ISCSI_OP_SCSI_RSP, ISCSI_FROM_TARGET, F_TSN | F_DATASN | F_RESID, "SCSI Response"},
+    {ISCSI_OP_TMF_RSP, ISCSI_FROM_TARGET, F_TSN, "Task Management Response"},
+    {ISCSI_OP_LOGIN_RSP, ISCSI_FROM_TARGET, F_TSN, "Login Response"},
+    {ISCSI_OP_TEXT_RSP, ISCSI_FROM_TARGET, F_LUN | F_TTT | F_TSN, "Text Response"},
+    {ISCSI_OP_DATA_IN, ISCSI_FROM_TARGET, F_LUN | F_TTT | F_TSN | F_DATASN | F_OFFSET | F_RESID,
+     "SCSI Data-In"},
+    {ISCSI_OP_LOGOUT_RSP, ISCSI_FROM_TARGET, F_TSN, "Logout Response"},
+    {ISCSI_OP_R2T, ISCSI_FROM_TARGET, F_LUN | F_TTT | F_TSN | F_DATASN | F_OFFSET, "R2T"},
+    {ISCSI_OP_ASYNC, ISCSI_FROM_TARGET, F_LUN | F_TSN, "Asynchronous Message"},
+    {ISCSI_OP_REJECT, ISCSI_FROM_TARGET, F_TSN | F_DATASN, "Reject"},
 };
 
 static const struct op_desc *find_op(uint8_t opcode)
@@ -129,7 +129,7 @@ static int check_flags(const struct iscsi_pdu *p, const char **why)
 }
 
 int iscsi_pdu_decode(const uint8_t bhs[ISCSI_BHS_LEN], enum iscsi_dir dir, uint32_t max_dsl,
-		     struct iscsi_pdu *p, const char **why)
+                     struct iscsi_pdu *p, const char **why)
 {
 	const struct op_desc *d;
 
@@ -149,7 +149,7 @@ int iscsi_pdu_decode(const uint8_t bhs[ISCSI_BHS_LEN], enum iscsi_dir dir, uint3
 		return bad(why, "unknown or vendor-specific opcode");
 	if (d->dir != dir)
 		return bad(why, dir == ISCSI_FROM_TARGET ? "initiator opcode received from target"
-							 : "target opcode in initiator PDU");
+		                                         : "target opcode in initiator PDU");
 	if (dir == ISCSI_FROM_TARGET)
 		p->immediate = false; /* reserved in target PDUs; some targets leave it set */
 	if (p->data_len > max_dsl)
@@ -345,7 +345,7 @@ int iscsi_pdu_encode(const struct iscsi_pdu *p, uint8_t bhs[ISCSI_BHS_LEN])
 }
 
 void iscsi_pdu_layout(uint32_t ahs_len, uint32_t data_len, bool hdr_digest, bool data_digest,
-		      struct iscsi_pdu_layout *l)
+                      struct iscsi_pdu_layout *l)
 {
 	ASSERT(l != NULL && (ahs_len & 3) == 0 && ahs_len <= ISCSI_AHS_MAX &&
 	       data_len <= ISCSI_DSL_MAX);
@@ -365,7 +365,7 @@ void iscsi_pdu_put_hdr_digest(const uint8_t *hdr, size_t hdr_len, uint8_t out[IS
 }
 
 int iscsi_pdu_check_hdr_digest(const uint8_t *hdr, size_t hdr_len,
-			       const uint8_t digest[ISCSI_DIGEST_LEN])
+                               const uint8_t digest[ISCSI_DIGEST_LEN])
 {
 	return iscsi_crc32c(hdr, hdr_len) == iscsi_crc32c_get(digest) ? 0 : -EBADMSG;
 }
@@ -379,7 +379,7 @@ void iscsi_pdu_put_data_digest(const void *data, uint32_t len, uint8_t out[ISCSI
 }
 
 int iscsi_pdu_check_data_digest(const uint8_t *padded, uint32_t len,
-				const uint8_t digest[ISCSI_DIGEST_LEN])
+                                const uint8_t digest[ISCSI_DIGEST_LEN])
 {
 	uint32_t crc = iscsi_crc32c(padded, (size_t)len + iscsi_pdu_pad(len));
 
@@ -406,7 +406,7 @@ int iscsi_pdu_sense(const uint8_t *data, uint32_t len, const uint8_t **sense, ui
 }
 
 int iscsi_pdu_rejected_header(const uint8_t *data, uint32_t len, struct iscsi_pdu *rejected,
-			      const char **why)
+                              const char **why)
 {
 	if (len < ISCSI_BHS_LEN)
 		return bad(why, "Reject without the rejected header");

@@ -31,13 +31,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ISCSI_BHS_LEN 48
-#define ISCSI_DIGEST_LEN 4
-#define ISCSI_AHS_MAX 1020         /* TotalAHSLength is one byte of 4-byte words */
-#define ISCSI_DSL_MAX 0xffffffu    /* DataSegmentLength is 24 bits */
-#define ISCSI_LOGIN_DSL_MAX 8192   /* data segment limit while logging in */
-#define ISCSI_TAG_RESERVED 0xffffffffu
-#define ISCSI_VERSION 0x00         /* RFC 7143 Version-max/min */
+#define ISCSI_BHS_LEN       48
+#define ISCSI_DIGEST_LEN    4
+#define ISCSI_AHS_MAX       1020      /* TotalAHSLength is one byte of 4-byte words */
+#define ISCSI_DSL_MAX       0xffffffu /* DataSegmentLength is 24 bits */
+#define ISCSI_LOGIN_DSL_MAX 8192      /* data segment limit while logging in */
+#define ISCSI_TAG_RESERVED  0xffffffffu
+#define ISCSI_VERSION       0x00 /* RFC 7143 Version-max/min */
 
 enum iscsi_opcode {
 	/* initiator to target */
@@ -63,53 +63,53 @@ enum iscsi_opcode {
 };
 
 /* Byte 1 flags. */
-#define ISCSI_F_FINAL 0x80         /* F; T (transit) in Login PDUs */
-#define ISCSI_F_CONTINUE 0x40      /* C in Login and Text PDUs */
-#define ISCSI_F_CMD_READ 0x40      /* SCSI Command R */
-#define ISCSI_F_CMD_WRITE 0x20     /* SCSI Command W */
-#define ISCSI_F_CMD_ATTR_MASK 0x07 /* task attribute */
-#define ISCSI_ATTR_UNTAGGED 0
-#define ISCSI_ATTR_SIMPLE 1
-#define ISCSI_ATTR_ORDERED 2
+#define ISCSI_F_FINAL            0x80 /* F; T (transit) in Login PDUs */
+#define ISCSI_F_CONTINUE         0x40 /* C in Login and Text PDUs */
+#define ISCSI_F_CMD_READ         0x40 /* SCSI Command R */
+#define ISCSI_F_CMD_WRITE        0x20 /* SCSI Command W */
+#define ISCSI_F_CMD_ATTR_MASK    0x07 /* task attribute */
+#define ISCSI_ATTR_UNTAGGED      0
+#define ISCSI_ATTR_SIMPLE        1
+#define ISCSI_ATTR_ORDERED       2
 #define ISCSI_ATTR_HEAD_OF_QUEUE 3
-#define ISCSI_ATTR_ACA 4
-#define ISCSI_F_DATA_ACK 0x40       /* Data-In A */
-#define ISCSI_F_BIDI_OVERFLOW 0x10  /* SCSI Response o */
-#define ISCSI_F_BIDI_UNDERFLOW 0x08 /* SCSI Response u */
-#define ISCSI_F_OVERFLOW 0x04       /* SCSI Response / Data-In O */
-#define ISCSI_F_UNDERFLOW 0x02      /* SCSI Response / Data-In U */
-#define ISCSI_F_DATA_STATUS 0x01    /* Data-In S */
+#define ISCSI_ATTR_ACA           4
+#define ISCSI_F_DATA_ACK         0x40 /* Data-In A */
+#define ISCSI_F_BIDI_OVERFLOW    0x10 /* SCSI Response o */
+#define ISCSI_F_BIDI_UNDERFLOW   0x08 /* SCSI Response u */
+#define ISCSI_F_OVERFLOW         0x04 /* SCSI Response / Data-In O */
+#define ISCSI_F_UNDERFLOW        0x02 /* SCSI Response / Data-In U */
+#define ISCSI_F_DATA_STATUS      0x01 /* Data-In S */
 
 /* Login stages (CSG/NSG). */
-#define ISCSI_STAGE_SECURITY 0
-#define ISCSI_STAGE_OPERATIONAL 1
+#define ISCSI_STAGE_SECURITY     0
+#define ISCSI_STAGE_OPERATIONAL  1
 #define ISCSI_STAGE_FULL_FEATURE 3
-#define ISCSI_LOGIN_FLAGS(transit, cont, csg, nsg)                                                  \
+#define ISCSI_LOGIN_FLAGS(transit, cont, csg, nsg)                                                 \
 	(uint8_t)(((transit) ? ISCSI_F_FINAL : 0) | ((cont) ? ISCSI_F_CONTINUE : 0) |              \
-		  ((csg) & 3) << 2 | ((nsg) & 3))
+	          ((csg)&3) << 2 | ((nsg)&3))
 #define ISCSI_LOGIN_CSG(flags) (((flags) >> 2) & 3)
-#define ISCSI_LOGIN_NSG(flags) ((flags) & 3)
+#define ISCSI_LOGIN_NSG(flags) ((flags)&3)
 
 /* Task management functions (TMF request byte 1 & 0x7f). */
-#define ISCSI_TMF_ABORT_TASK 1
-#define ISCSI_TMF_ABORT_TASK_SET 2
-#define ISCSI_TMF_CLEAR_ACA 3
-#define ISCSI_TMF_CLEAR_TASK_SET 4
-#define ISCSI_TMF_LUN_RESET 5
+#define ISCSI_TMF_ABORT_TASK        1
+#define ISCSI_TMF_ABORT_TASK_SET    2
+#define ISCSI_TMF_CLEAR_ACA         3
+#define ISCSI_TMF_CLEAR_TASK_SET    4
+#define ISCSI_TMF_LUN_RESET         5
 #define ISCSI_TMF_TARGET_WARM_RESET 6
 #define ISCSI_TMF_TARGET_COLD_RESET 7
 
 /* Logout reasons (logout request byte 1 & 0x7f). */
-#define ISCSI_LOGOUT_SESSION 0
+#define ISCSI_LOGOUT_SESSION    0
 #define ISCSI_LOGOUT_CONNECTION 1
-#define ISCSI_LOGOUT_RECOVERY 2
+#define ISCSI_LOGOUT_RECOVERY   2
 
 /* Asynchronous events. */
-#define ISCSI_ASYNC_SCSI 0
-#define ISCSI_ASYNC_LOGOUT_REQUEST 1
+#define ISCSI_ASYNC_SCSI            0
+#define ISCSI_ASYNC_LOGOUT_REQUEST  1
 #define ISCSI_ASYNC_DROP_CONNECTION 2
-#define ISCSI_ASYNC_DROP_ALL 3
-#define ISCSI_ASYNC_RENEGOTIATE 4
+#define ISCSI_ASYNC_DROP_ALL        3
+#define ISCSI_ASYNC_RENEGOTIATE     4
 
 /*
  * One decoded BHS, host byte order.  Only the fields of the PDU's opcode are meaningful; the
@@ -123,10 +123,10 @@ struct iscsi_pdu {
 	uint32_t data_len; /* DataSegmentLength, without padding */
 	uint8_t lun[8];    /* SCSI command, Data, NOP, R2T, TMF request, Text, Async */
 	uint32_t itt;
-	uint32_t ttt;      /* Target Transfer Tag; TMF request: Referenced Task Tag */
-	uint32_t cmdsn;    /* initiator PDUs */
+	uint32_t ttt;   /* Target Transfer Tag; TMF request: Referenced Task Tag */
+	uint32_t cmdsn; /* initiator PDUs */
 	uint32_t expstatsn;
-	uint32_t statsn;   /* target PDUs */
+	uint32_t statsn; /* target PDUs */
 	uint32_t expcmdsn;
 	uint32_t maxcmdsn;
 	uint32_t exp_xfer_len; /* SCSI Command: Expected Data Transfer Length */
@@ -138,17 +138,17 @@ struct iscsi_pdu {
 	uint32_t xfer_len;     /* R2T: Desired Data Transfer Length; SNACK: RunLength */
 	uint32_t residual;     /* SCSI Response, Data-In */
 	uint32_t bidi_residual;
-	uint32_t snack_tag;    /* SCSI Response */
-	uint32_t refcmdsn;     /* TMF request */
-	uint8_t reason;        /* Reject */
+	uint32_t snack_tag; /* SCSI Response */
+	uint32_t refcmdsn;  /* TMF request */
+	uint8_t reason;     /* Reject */
 	uint8_t async_event;
 	uint8_t async_vcode;
 	uint16_t async_param[3];
-	uint16_t time2wait;   /* Logout Response */
+	uint16_t time2wait; /* Logout Response */
 	uint16_t time2retain;
-	uint16_t cid;         /* Login / Logout request */
-	uint8_t version_max;  /* Login */
-	uint8_t version_min;  /* Login request: Version-min; response: Version-active */
+	uint16_t cid;        /* Login / Logout request */
+	uint8_t version_max; /* Login */
+	uint8_t version_min; /* Login request: Version-min; response: Version-active */
 	uint8_t isid[6];
 	uint16_t tsih;
 	uint8_t status_class; /* Login Response */
@@ -165,7 +165,7 @@ enum iscsi_dir {
  * written either way.
  */
 int iscsi_pdu_decode(const uint8_t bhs[ISCSI_BHS_LEN], enum iscsi_dir dir, uint32_t max_dsl,
-		     struct iscsi_pdu *out, const char **why);
+                     struct iscsi_pdu *out, const char **why);
 
 /*
  * Encode p into bhs[0..48), zeroing reserved fields.  Any opcode of either direction (target
@@ -176,8 +176,8 @@ int iscsi_pdu_encode(const struct iscsi_pdu *p, uint8_t bhs[ISCSI_BHS_LEN]);
 
 /* Byte offsets within one PDU; total is the full PDU length on the wire. */
 struct iscsi_pdu_layout {
-	uint32_t ahs;         /* == ISCSI_BHS_LEN */
-	uint32_t hdr_digest;  /* valid if has_hdr_digest */
+	uint32_t ahs;        /* == ISCSI_BHS_LEN */
+	uint32_t hdr_digest; /* valid if has_hdr_digest */
 	uint32_t data;
 	uint32_t pad;         /* padding bytes after the data segment (0..3) */
 	uint32_t data_digest; /* valid if has_data_digest */
@@ -188,7 +188,7 @@ struct iscsi_pdu_layout {
 
 /* ahs_len must be a multiple of 4 <= ISCSI_AHS_MAX and data_len <= ISCSI_DSL_MAX (asserted). */
 void iscsi_pdu_layout(uint32_t ahs_len, uint32_t data_len, bool hdr_digest, bool data_digest,
-		      struct iscsi_pdu_layout *l);
+                      struct iscsi_pdu_layout *l);
 
 /* Padding needed after a data segment of len bytes. */
 static inline uint32_t iscsi_pdu_pad(uint32_t len)
@@ -199,7 +199,7 @@ static inline uint32_t iscsi_pdu_pad(uint32_t len)
 /* Header digest over BHS + AHS (hdr_len bytes), stored in wire order. */
 void iscsi_pdu_put_hdr_digest(const uint8_t *hdr, size_t hdr_len, uint8_t out[ISCSI_DIGEST_LEN]);
 int iscsi_pdu_check_hdr_digest(const uint8_t *hdr, size_t hdr_len,
-			       const uint8_t digest[ISCSI_DIGEST_LEN]);
+                               const uint8_t digest[ISCSI_DIGEST_LEN]);
 
 /*
  * Data digest for sending: CRC over data[0..len) followed by zero padding (the padding need not
@@ -212,7 +212,7 @@ void iscsi_pdu_put_data_digest(const void *data, uint32_t len, uint8_t out[ISCSI
  * received: the digest covers the padding bytes the sender actually sent.  0 or -EBADMSG.
  */
 int iscsi_pdu_check_data_digest(const uint8_t *padded, uint32_t len,
-				const uint8_t digest[ISCSI_DIGEST_LEN]);
+                                const uint8_t digest[ISCSI_DIGEST_LEN]);
 
 /*
  * SCSI Response / Async Message data segment: SenseLength (2 bytes) + sense + response data.
@@ -223,7 +223,7 @@ int iscsi_pdu_sense(const uint8_t *data, uint32_t len, const uint8_t **sense, ui
 
 /* Decode the header of our PDU that a Reject carries in its data segment. */
 int iscsi_pdu_rejected_header(const uint8_t *data, uint32_t len, struct iscsi_pdu *rejected,
-			      const char **why);
+                              const char **why);
 
 /* Human-readable names; never NULL. */
 const char *iscsi_pdu_opcode_name(uint8_t opcode);

@@ -90,7 +90,7 @@ void iscsi_text_buf_init(struct iscsi_text_buf *b, void *buf, size_t cap)
 }
 
 static int add_parts(struct iscsi_text_buf *b, const char *key, const char *prefix,
-		     const char *value, size_t vlen)
+                     const char *value, size_t vlen)
 {
 	size_t klen = strlen(key), plen = strlen(prefix);
 	size_t need = klen + 1 + plen + vlen + 1;
@@ -198,8 +198,7 @@ static int b64_val(char c)
 	return -1;
 }
 
-int iscsi_text_decode_binary(const char *v, size_t len, uint8_t *out, size_t cap,
-			     size_t *out_len)
+int iscsi_text_decode_binary(const char *v, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
 	size_t n = 0;
 

@@ -17,9 +17,11 @@
 
 #include "blk/iscsi/addr.h"
 
-#define ISCSI_TEXT_KEY_MAX 63    /* RFC 7143 §6.1: key names are at most 63 bytes */
-#define ISCSI_TEXT_VALUE_MAX 255 /* default limit for text values (binary CHAP values exceed it) */
-#define ISCSI_NAME_MAX 223       /* iSCSI names, RFC 3722 */
+#define ISCSI_TEXT_KEY_MAX 63 /* RFC 7143 §6.1: key names are at most 63 bytes */
+#define ISCSI_TEXT_VALUE_MAX                                                                       \
+	255                /* default limit for text values (binary CHAP values exceed it)         \
+	                    */
+#define ISCSI_NAME_MAX 223 /* iSCSI names, RFC 3722 */
 
 /* One record.  value is NUL-terminated inside the caller's buffer; key is followed by '='. */
 struct iscsi_kv {
@@ -64,8 +66,7 @@ void iscsi_text_buf_init(struct iscsi_text_buf *b, void *buf, size_t cap);
  * per byte).
  */
 int iscsi_text_add(struct iscsi_text_buf *b, const char *key, const char *value);
-int iscsi_text_add_hex(struct iscsi_text_buf *b, const char *key, const uint8_t *bin,
-		       size_t len);
+int iscsi_text_add_hex(struct iscsi_text_buf *b, const char *key, const uint8_t *bin, size_t len);
 int iscsi_text_add_u32(struct iscsi_text_buf *b, const char *key, uint32_t value);
 /* Append already formatted records (e.g. pending replies). */
 int iscsi_text_append(struct iscsi_text_buf *b, const void *records, size_t len);
@@ -84,8 +85,7 @@ int iscsi_text_parse_bool(const char *v, size_t len, bool *out);
  * base64 (RFC 4648, padding optional).  -EINVAL if malformed, -ENOSPC if it decodes to more
  * than cap bytes.
  */
-int iscsi_text_decode_binary(const char *v, size_t len, uint8_t *out, size_t cap,
-			     size_t *out_len);
+int iscsi_text_decode_binary(const char *v, size_t len, uint8_t *out, size_t cap, size_t *out_len);
 
 /* True if the comma-separated list contains item exactly. */
 bool iscsi_text_list_has(const char *list, size_t len, const char *item);

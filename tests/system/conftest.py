@@ -63,7 +63,7 @@ def pxe_dir(tmpdir, append, image=None):
 
 
 def boot(append="", mem=128, timeout=120, image=None, extra=(), debug_exit=True, stop_on=None,
-         pxe=None, nic="virtio-net-pci"):
+         pxe=None, nic="virtio-net-pci", direct=True):
     """Boot the image and return a Boot.
 
     Direct (-kernel) by default; with pxe=<tmpdir>, through Debian's iPXE ROM
@@ -71,6 +71,7 @@ def boot(append="", mem=128, timeout=120, image=None, extra=(), debug_exit=True,
     is restrict=on: the node can reach nothing but slirp's own services.
     stop_on: a regex; when it shows up on serial, QEMU is stopped (for runs
     that do not end by themselves, e.g. without isa-debug-exit).
+    direct=False: no -kernel at all; extra carries the boot method.
     """
     cmd = [QEMU, "-nodefaults", "-machine", "pc", "-m", str(mem), "-display", "none",
            "-no-reboot", "-serial", "stdio"]
@@ -79,7 +80,7 @@ def boot(append="", mem=128, timeout=120, image=None, extra=(), debug_exit=True,
         cmd += ["-boot", "n", "-netdev",
                 f"user,id=n0,restrict=on,tftp={tftp},bootfile=boot.ipxe",
                 "-device", f"{nic},netdev=n0"]
-    else:
+    elif direct:
         cmd += ["-kernel", image or IMAGE, "-append", append]
     if debug_exit:
         cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]

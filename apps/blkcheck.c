@@ -1,0 +1,413 @@
+/*
+ * blkcheck: writes, verifies and reads a deterministic pattern on the block
+ * device, with a contract the system tests check from outside (the host
+ * computes the same pattern and hashes over the LUN's backing file).
+ *
+ *   app=blkcheck -- CMD ARGS [CMD ARGS ...]     numbers decimal, bytes
+ *     write SEED OFFSET LENGTH   pattern, then SYNCHRONIZE CACHE
+ *     verify SEED OFFSET LENGTH  read back and compare
+ *     read OFFSET LENGTH         print the sha256 of the bytes
+ *     info                       block size, blocks, vendor, product
+ *     randread COUNT             COUNT random 4 KiB reads, print IOPS
+ *     qd N                       requests in flight for what follows (default 32)
+ *     iosize BYTES               bytes per request (default 1 MiB)
+ *     exhaust                    fill the app heap and the net-general partition and keep
+ *                                them full, to show storage I/O does not need them
+ *
+ * The pattern: the 8-byte little-endian word at LUN byte offset 8k is
+ * f(SEED + k) mod 2^64, f being splitmix64's finaliser.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "apps/app.h"
+#include "blk/blk.h"
+#include "blk/iscsi/sha256.h"
+#include "kernel/clock.h"
+#include "kernel/sync.h"
+#include "mm/mm.h"
+
+#define MAX_QD 64
+
+static struct blk_dev *dev;
+static unsigned qd = 32;
+static uint32_t iosize = 1 << 20;
+
+static uint64_t pattern(uint64_t x)
+{
+	uint64_t z = x + 0x9E3779B97F4A7C15ULL;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+struct slot {
+	struct blk_req req;
+	uint8_t *buf;
+	uint64_t off;
+	uint32_t len;
+	volatile bool busy, done;
+	int err;
+};
+
+static struct slot slots[MAX_QD];
+static struct sem completions;
+
+static void slot_done(struct blk_req *r, int err)
+{
+	struct slot *s = r->arg;
+	s->err = err;
+	s->done = true;
+	sem_up(&completions);
+}
+
+static int slot_start(struct slot *s, enum blk_op op, uint64_t off, uint32_t len)
+{
+	s->off = off;
+	s->len = len;
+	s->busy = true;
+	s->done = false;
+	s->err = 0;
+	s->req = (struct blk_req){ .op = op,
+				   .lba = off / dev->info.block_size,
+				   .nblocks = len / dev->info.block_size,
+				   .buf = s->buf,
+				   .done = slot_done,
+				   .arg = s };
+	return blk_submit(dev, &s->req);
+}
+
+/* Wait for this slot's request (completions may arrive in any order). */
+static int slot_wait(struct slot *s)
+{
+	while (!s->done)
+		sem_down(&completions);
+	s->busy = false;
+	return s->err;
+}
+
+static int alloc_slots(void)
+{
+	for (unsigned i = 0; i < qd; i++) {
+		if (slots[i].buf)
+			continue;
+		slots[i].buf = malloc(iosize);
+		if (!slots[i].buf) {
+			printf("blkcheck: cannot allocate %u buffers of %u bytes from the app heap; "
+			       "lower qd or iosize\n",
+			       qd, iosize);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void free_slots(void)
+{
+	for (unsigned i = 0; i < MAX_QD; i++) {
+		free(slots[i].buf);
+		slots[i].buf = 0;
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void hex(const uint8_t *d, char *out)
+{
+	for (int i = 0; i < ISCSI_SHA256_LEN; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static void fill(uint8_t *buf, uint64_t off, uint32_t len, uint64_t seed)
+{
+	uint64_t *w = (uint64_t *)buf;
+	for (uint32_t i = 0; i < len / 8; i++)
+		w[i] = pattern(seed + off / 8 + i);
+}
+
+/* Words of buf that differ from the pattern; *first gets the first bad byte offset. */
+static uint64_t check(const uint8_t *buf, uint64_t off, uint32_t len, uint64_t seed,
+		      uint64_t *first)
+{
+	const uint64_t *w = (const uint64_t *)buf;
+	uint64_t bad = 0;
+	for (uint32_t i = 0; i < len / 8; i++) {
+		if (w[i] != pattern(seed + off / 8 + i)) {
+			if (!bad && *first == UINT64_MAX)
+				*first = off + 8ULL * i;
+			bad++;
+		}
+	}
+	return bad;
+}
+
+enum mode { M_WRITE, M_VERIFY, M_READ };
+
+/*
+ * Stream [off, off+len) through qd slots.  Slots are reused in order, so
+ * hashing and checking see the bytes in LUN order whatever the completion
+ * order.
+ */
+static int stream(enum mode m, uint64_t seed, uint64_t off, uint64_t len)
+{
+	struct iscsi_sha256 sha;
+	uint8_t digest[ISCSI_SHA256_LEN];
+	char hexd[2 * ISCSI_SHA256_LEN + 1];
+	uint64_t bad = 0, first = UINT64_MAX;
+	int err = 0;
+	int rc = alloc_slots();
+	if (rc)
+		return rc;
+	iscsi_sha256_init(&sha);
+	sem_init(&completions, 0);
+	double t0 = now_s();
+	uint64_t next = off, end = off + len;
+	unsigned head = 0; /* oldest slot */
+	unsigned inflight = 0;
+	while (next < end || inflight) {
+		struct slot *s = &slots[(head + inflight) % qd];
+		if (next < end && inflight < qd && !err) {
+			uint32_t n = end - next < iosize ? (uint32_t)(end - next) : iosize;
+			if (m == M_WRITE) {
+				fill(s->buf, next, n, seed);
+				iscsi_sha256_update(&sha, s->buf, n);
+			}
+			rc = slot_start(s, m == M_WRITE ? BLK_WRITE : BLK_READ, next, n);
+			if (rc) {
+				err = rc;
+				continue;
+			}
+			next += n;
+			inflight++;
+			continue;
+		}
+		if (!inflight)
+			break;
+		struct slot *o = &slots[head];
+		rc = slot_wait(o);
+		if (rc && !err)
+			err = rc;
+		if (!rc && m == M_VERIFY)
+			bad += check(o->buf, o->off, o->len, seed, &first);
+		if (!rc && m == M_READ)
+			iscsi_sha256_update(&sha, o->buf, o->len);
+		head = (head + 1) % qd;
+		inflight--;
+	}
+	if (!err && m == M_WRITE)
+		err = blk_flush(dev);
+	double secs = now_s() - t0;
+	double mbps = secs > 0 ? (double)len / secs / 1e6 : 0;
+	iscsi_sha256_final(&sha, digest);
+	hex(digest, hexd);
+	if (err) {
+		printf("blkcheck: %s offset=%llu length=%llu FAILED: %s (error %d)\n",
+		       m == M_WRITE ? "write" : m == M_VERIFY ? "verify" : "read",
+		       (unsigned long long)off, (unsigned long long)len, strerror(-err), err);
+		return err;
+	}
+	if (m == M_WRITE)
+		printf("blkcheck: write offset=%llu length=%llu sha256=%s MBps=%.2f\n",
+		       (unsigned long long)off, (unsigned long long)len, hexd, mbps);
+	else if (m == M_READ)
+		printf("blkcheck: read offset=%llu length=%llu sha256=%s MBps=%.2f\n",
+		       (unsigned long long)off, (unsigned long long)len, hexd, mbps);
+	else if (bad)
+		printf("blkcheck: verify offset=%llu length=%llu MISMATCH first=%llu count=%llu\n",
+		       (unsigned long long)off, (unsigned long long)len,
+		       (unsigned long long)first, (unsigned long long)bad);
+	else
+		printf("blkcheck: verify offset=%llu length=%llu ok MBps=%.2f\n",
+		       (unsigned long long)off, (unsigned long long)len, mbps);
+	return bad ? -EIO : 0;
+}
+
+static int randread(uint64_t count)
+{
+	uint32_t bs = dev->info.block_size, io = 4096 < bs ? bs : 4096;
+	uint64_t span = dev->info.blocks * bs / io;
+	uint32_t saved = iosize;
+	iosize = io;
+	int rc = alloc_slots();
+	iosize = saved;
+	if (rc)
+		return rc;
+	sem_init(&completions, 0);
+	uint64_t x = 0x5DEECE66DULL, issued = 0, completed = 0;
+	unsigned inflight = 0, head = 0;
+	int err = 0;
+	double t0 = now_s();
+	while (completed < count) {
+		if (issued < count && inflight < qd && !err) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			struct slot *s = &slots[(head + inflight) % qd];
+			rc = slot_start(s, BLK_READ, (x >> 11) % span * io, io);
+			if (rc) {
+				err = rc;
+				break;
+			}
+			issued++;
+			inflight++;
+			continue;
+		}
+		rc = slot_wait(&slots[head]);
+		if (rc && !err)
+			err = rc;
+		head = (head + 1) % qd;
+		inflight--;
+		completed++;
+		if (err && !inflight)
+			break;
+	}
+	while (inflight) {
+		slot_wait(&slots[head]);
+		head = (head + 1) % qd;
+		inflight--;
+	}
+	double secs = now_s() - t0;
+	if (err) {
+		printf("blkcheck: randread FAILED: %s (error %d)\n", strerror(-err), err);
+		return err;
+	}
+	printf("blkcheck: randread count=%llu iosize=%u qd=%u IOPS=%.0f\n",
+	       (unsigned long long)count, io, qd, secs > 0 ? (double)count / secs : 0);
+	return 0;
+}
+
+/* Take every byte newlib's malloc and the net-general heap will give, and keep it. */
+static int exhaust(void)
+{
+	int rc = alloc_slots(); /* our own I/O buffers first: they come from the app heap too */
+	if (rc)
+		return rc;
+	uint64_t heap = 0, netgen = 0;
+	for (size_t sz = 1 << 20; sz >= 16; sz /= 2)
+		while (malloc(sz))
+			heap += sz;
+	for (size_t sz = 1 << 20; sz >= 64; sz /= 2)
+		while (mm_alloc(MM_NETGEN, sz))
+			netgen += sz;
+	struct mm_stats st;
+	mm_part_stats(MM_NETGEN, &st);
+	printf("blkcheck: exhaust app heap full after %llu KiB more; net-general full after %llu "
+	       "KiB more (%zu of %zu KiB used, %llu failed allocations)\n",
+	       (unsigned long long)(heap >> 10), (unsigned long long)(netgen >> 10), st.used >> 10,
+	       st.size >> 10, (unsigned long long)st.fails);
+	return 0;
+}
+
+static int number(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || errno)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int usage(const char *why)
+{
+	printf("blkcheck: %s\n"
+	       "blkcheck: usage: app=blkcheck -- CMD ARGS [CMD ARGS ...] with CMD one of\n"
+	       "  write SEED OFFSET LENGTH | verify SEED OFFSET LENGTH | read OFFSET LENGTH |\n"
+	       "  info | randread COUNT | qd N (1..%d) | iosize BYTES | exhaust\n"
+	       "  numbers are decimal; OFFSET and LENGTH are bytes, multiples of the block size\n",
+	       why, MAX_QD);
+	return 2;
+}
+
+static int blkcheck_main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage("no command given");
+	int rc = blk_wait(&dev, clock_ns() + 600 * NSEC_PER_SEC);
+	if (rc) {
+		printf("blkcheck: no block device: %s\n",
+		       rc == -ETIMEDOUT ? "storage did not come up within 600 s" :
+					  "storage bring-up failed (see above)");
+		return 3;
+	}
+	uint32_t bs = dev->info.block_size;
+	uint64_t cap = dev->info.blocks * bs;
+	if (iosize > dev->info.max_blocks * bs)
+		iosize = dev->info.max_blocks * bs;
+	int failed = 0;
+	for (int i = 1; i < argc;) {
+		const char *cmd = argv[i++];
+		uint64_t a[3] = { 0, 0, 0 };
+		int nargs = !strcmp(cmd, "write") || !strcmp(cmd, "verify") ? 3 :
+			    !strcmp(cmd, "read")					? 2 :
+			    !strcmp(cmd, "info") || !strcmp(cmd, "exhaust")		? 0 :
+			    !strcmp(cmd, "randread") || !strcmp(cmd, "qd") ||
+					    !strcmp(cmd, "iosize") ?
+											  1 :
+											  -1;
+		if (nargs < 0) {
+			char why[96];
+			snprintf(why, sizeof(why), "unknown command '%s'", cmd);
+			return usage(why);
+		}
+		for (int k = 0; k < nargs; k++) {
+			if (i >= argc || number(argv[i], &a[k])) {
+				char why[96];
+				snprintf(why, sizeof(why), "%s: argument %d is missing or not a decimal number",
+					 cmd, k + 1);
+				return usage(why);
+			}
+			i++;
+		}
+		if (!strcmp(cmd, "write") || !strcmp(cmd, "verify") || !strcmp(cmd, "read")) {
+			uint64_t off = nargs == 3 ? a[1] : a[0], len = nargs == 3 ? a[2] : a[1];
+			if (off % bs || len % bs || len == 0 || off > cap || len > cap - off) {
+				printf("blkcheck: %s offset=%llu length=%llu: must be non-empty multiples of "
+				       "the block size %u within the LUN's %llu bytes\n",
+				       cmd, (unsigned long long)off, (unsigned long long)len, bs,
+				       (unsigned long long)cap);
+				failed++;
+				continue;
+			}
+			enum mode m = !strcmp(cmd, "write") ? M_WRITE : !strcmp(cmd, "verify") ? M_VERIFY :
+												    M_READ;
+			if (stream(m, nargs == 3 ? a[0] : 0, off, len))
+				failed++;
+		} else if (!strcmp(cmd, "info")) {
+			printf("blkcheck: info blocksize=%u blocks=%llu vendor=%s product=%s\n", bs,
+			       (unsigned long long)dev->info.blocks, dev->info.vendor, dev->info.product);
+		} else if (!strcmp(cmd, "exhaust")) {
+			if (exhaust())
+				failed++;
+		} else if (!strcmp(cmd, "randread")) {
+			if (randread(a[0]))
+				failed++;
+		} else if (!strcmp(cmd, "qd")) {
+			if (a[0] < 1 || a[0] > MAX_QD)
+				return usage("qd must be 1..64");
+			free_slots();
+			qd = (unsigned)a[0];
+		} else if (!strcmp(cmd, "iosize")) {
+			if (a[0] < bs || a[0] % bs || a[0] > (64u << 20))
+				return usage("iosize must be a multiple of the block size, at most 64 MiB");
+			free_slots();
+			iosize = (uint32_t)a[0];
+			if (iosize > dev->info.max_blocks * bs)
+				iosize = dev->info.max_blocks * bs; /* the backend's largest request */
+		}
+	}
+	free_slots();
+	return failed ? 1 : 0;
+}
+
+APP_NEEDS(blkcheck, "blkcheck", blkcheck_main, "write, verify and read a pattern on the LUN",
+	  APP_NEEDS_STORAGE);

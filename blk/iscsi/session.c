@@ -1,0 +1,1569 @@
+/*
+ * iSCSI session engine (RFC 7143, ErrorRecoveryLevel 0, one connection):
+ * command windowing by CmdSN, immediate and unsolicited data, R2T-driven
+ * Data-Out, Data-In into the caller's buffer, NOP keepalive, task
+ * management on timeouts, sense handling, and session reinstatement with
+ * command replay when the connection is lost.  The PDU, login and SCSI
+ * codecs it drives are pure modules beside it; TCP is net/sock.h.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "blk/iscsi/session.h"
+#include "blk/iscsi/crc32c.h"
+#include "blk/iscsi/pdu.h"
+#include "blk/iscsi/text.h"
+#include "blk/scsi.h"
+#include "kernel/assert.h"
+#include "kernel/clock.h"
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "kernel/fmt.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
+#include "mm/mm.h"
+#include "net/sock.h"
+
+#define HDR_BUFS       (NET_SENDS_MAX + 4)
+#define RX_SCRATCH     (16 * 1024) /* non-Data-In data segments: sense, text, reject, ping */
+#define LOGIN_BUF      (16 * 1024)
+#define MAX_XFER       (1024 * 1024) /* largest request we take (blk max_blocks) */
+#define UA_RETRIES     8
+#define ABORT_RETRIES  3
+#define TMF_TIMEOUT_NS (10 * NSEC_PER_SEC)
+#define ITT_NOP        0x7fffffffu /* our keepalive ping */
+#define ITT_TMF        0x7ffffffeu
+
+enum tstate { TS_FREE, TS_QUEUED, TS_SENT, TS_DONE };
+
+struct task {
+	enum tstate state;
+	uint32_t itt; /* index in the low byte, generation above: stale PDUs never match */
+	uint64_t seq; /* issue order, kept across replays */
+	/* what to do */
+	struct blk_req *req;   /* a block request, or */
+	struct iscsi_cmd *cmd; /* an internal command */
+	uint8_t cdb[SCSI_CDB_MAX];
+	bool write, read;
+	uint8_t *buf;
+	uint32_t xfer;
+	/* progress on the current connection */
+	uint32_t cmdsn;
+	uint32_t got;   /* Data-In bytes */
+	uint32_t unsol; /* immediate + unsolicited bytes sent */
+	uint32_t unsol_target;
+	bool r2t_active;
+	uint32_t r2t_ttt, r2t_off, r2t_left, r2t_datasn;
+	uint32_t unsol_datasn;
+	int rx_busy;    /* the receive thread is writing into buf */
+	int tx_pending; /* net sends that still reference buf (irq-protected) */
+	bool rsp;
+	uint8_t status;
+	int err;
+	uint64_t deadline;
+	int ua_retries, aborts;
+	struct task *next; /* send queue */
+};
+
+/* An internal command (bring-up probing): CDB, buffer, result. */
+struct iscsi_cmd {
+	uint8_t cdb[SCSI_CDB_MAX];
+	void *buf;
+	uint32_t len;
+	bool write;
+	struct sem done;
+	int err;
+	uint8_t status;
+	struct scsi_sense sense;
+	bool has_sense;
+	struct iscsi_cmd *next;
+};
+
+struct hdrbuf {
+	uint8_t h[ISCSI_BHS_LEN + ISCSI_DIGEST_LEN];
+	uint8_t tail[3 + ISCSI_DIGEST_LEN];
+	struct task *task;
+	struct hdrbuf *next;
+};
+
+struct session {
+	struct iscsi_cfg cfg;
+	struct blk_dev dev;
+	struct mutex lock;
+	struct sem wake; /* the engine's doorbell */
+	struct thread *engine, *rx;
+
+	/* connection */
+	struct net_conn *conn;
+	volatile int conn_err; /* first failure seen on this connection */
+	bool up;
+	uint16_t tsih;
+	struct iscsi_params p; /* negotiated */
+	bool hd, dd;
+	uint32_t cmdsn, expcmdsn, maxcmdsn, expstatsn;
+	uint64_t last_rx_ns, nop_sent_ns;
+	bool nop_outstanding;
+	uint64_t down_since;
+	unsigned reconnects;
+
+	/* pending NOP-In pings to answer */
+	uint32_t ping_ttt[4];
+	unsigned npings;
+
+	/* task management in flight */
+	struct task *tmf_task;
+	uint8_t tmf_func;
+	uint64_t tmf_deadline;
+
+	struct task tasks[ISCSI_QUEUE_DEPTH];
+	uint32_t gen;
+	uint64_t seq;
+	struct blk_req *subq_head, *subq_tail; /* block requests not yet in a task */
+	struct iscsi_cmd *cmdq;                /* internal commands not yet in a task */
+	struct hdrbuf hdrs[HDR_BUFS];
+	struct hdrbuf *free_hdrs;
+	uint8_t *scratch;  /* RX_SCRATCH */
+	uint8_t *loginbuf; /* LOGIN_BUF: text in and out during login */
+	uint8_t *loginrx;
+
+	/* counters */
+	uint64_t cmds, pdus_in, pdus_out, r2ts, data_out_pdus, nops, recoveries, aborts, resets;
+	uint64_t ua_seen, digest_errors;
+};
+
+static struct session *sess;
+
+/* ------------------------------------------------------------ helpers */
+
+static bool sn_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static bool sn_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+static void conn_fail(struct session *s, int err, const char *why)
+{
+	uint64_t fl = irq_save();
+	bool first = !s->conn_err;
+	if (first)
+		s->conn_err = err ? err : -EIO;
+	irq_restore(fl);
+	if (first && s->up)
+		pr_warn("iscsi: connection to %s:%u lost: %s (error %d); recovering\n",
+		        s->cfg.portal, s->cfg.port, why, err);
+	sem_up(&s->wake);
+}
+
+static struct task *task_by_itt(struct session *s, uint32_t itt)
+{
+	struct task *t = &s->tasks[itt & 0xFF];
+	if ((itt & 0xFF) >= ISCSI_QUEUE_DEPTH || t->state == TS_FREE || t->itt != itt)
+		return 0;
+	return t;
+}
+
+enum { SN_NO_STATSN, SN_PEEK, SN_ADVANCE }; /* what a PDU's StatSN field means */
+
+static void update_sn(struct session *s, const struct iscsi_pdu *p, int statsn_mode)
+{
+	/* MaxCmdSN < ExpCmdSN - 1 means the window fields are to be ignored. */
+	if (!sn_lt(p->maxcmdsn, p->expcmdsn - 1)) {
+		if (sn_lt(s->expcmdsn, p->expcmdsn))
+			s->expcmdsn = p->expcmdsn;
+		if (sn_lt(s->maxcmdsn, p->maxcmdsn))
+			s->maxcmdsn = p->maxcmdsn;
+	}
+	if (statsn_mode == SN_NO_STATSN)
+		return;
+	uint32_t next = statsn_mode == SN_ADVANCE ? p->statsn + 1 : p->statsn;
+	if (sn_lt(s->expstatsn, next))
+		s->expstatsn = next;
+}
+
+/* ------------------------------------------------------------ sending */
+
+static void send_done(void *arg, int err)
+{
+	struct hdrbuf *hb = arg;
+	struct session *s = sess;
+	uint64_t fl = irq_save();
+	if (hb->task)
+		hb->task->tx_pending--;
+	hb->task = 0;
+	hb->next = s->free_hdrs;
+	s->free_hdrs = hb;
+	irq_restore(fl);
+	if (err)
+		conn_fail(s, err, "send failed");
+	else
+		sem_up(&s->wake);
+}
+
+/*
+ * Send one PDU: header (+digest) from a header buffer, data (if any) from the
+ * caller without a copy, then padding (+digest).  0, -EAGAIN (no header
+ * buffer or net queue full: try again after a completion), or -errno.
+ */
+static int send_pdu(struct session *s, struct iscsi_pdu *p, const void *data, struct task *t)
+{
+	uint64_t fl = irq_save();
+	struct hdrbuf *hb = s->free_hdrs;
+	if (hb)
+		s->free_hdrs = hb->next;
+	irq_restore(fl);
+	if (!hb)
+		return -EAGAIN;
+	int rc = iscsi_pdu_encode(p, hb->h);
+	ASSERT(rc == 0);
+	struct net_iov iov[3];
+	unsigned n = 0;
+	iov[n++] = (struct net_iov){hb->h, ISCSI_BHS_LEN + (s->hd ? ISCSI_DIGEST_LEN : 0)};
+	if (s->hd)
+		iscsi_pdu_put_hdr_digest(hb->h, ISCSI_BHS_LEN, hb->h + ISCSI_BHS_LEN);
+	if (p->data_len) {
+		uint32_t pad = iscsi_pdu_pad(p->data_len);
+		iov[n++] = (struct net_iov){data, p->data_len};
+		memset(hb->tail, 0, pad);
+		if (s->dd)
+			iscsi_pdu_put_data_digest(data, p->data_len, hb->tail + pad);
+		uint32_t tl = pad + (s->dd ? ISCSI_DIGEST_LEN : 0);
+		if (tl)
+			iov[n++] = (struct net_iov){hb->tail, tl};
+	}
+	hb->task = t;
+	fl = irq_save();
+	if (t)
+		t->tx_pending++;
+	irq_restore(fl);
+	rc = net_send(s->conn, iov, n, send_done, hb);
+	if (rc) {
+		fl = irq_save();
+		if (t)
+			t->tx_pending--;
+		hb->task = 0;
+		hb->next = s->free_hdrs;
+		s->free_hdrs = hb;
+		irq_restore(fl);
+		if (rc != -EAGAIN)
+			conn_fail(s, rc, "send refused");
+		return rc;
+	}
+	s->pdus_out++;
+	return 0;
+}
+
+/* ------------------------------------------------------------ completion */
+
+static void task_free(struct session *s, struct task *t)
+{
+	(void)s;
+	t->state = TS_FREE;
+	t->req = 0;
+	t->cmd = 0;
+}
+
+static int status_to_err(struct session *s, struct task *t, const uint8_t *data, uint32_t len,
+                         struct scsi_sense *sense, bool *has_sense, bool *retry)
+{
+	*has_sense = false;
+	*retry = false;
+	if (t->status == SCSI_STATUS_GOOD)
+		return 0;
+	const uint8_t *sb;
+	uint32_t sl;
+	if (t->status == SCSI_STATUS_CHECK_CONDITION && iscsi_pdu_sense(data, len, &sb, &sl) == 0 &&
+	    sl && scsi_parse_sense(sb, sl, sense) == 0) {
+		*has_sense = true;
+		if (sense->key == SCSI_SK_UNIT_ATTENTION) {
+			s->ua_seen++;
+			*retry = t->ua_retries++ < UA_RETRIES;
+		}
+		return scsi_sense_errno(sense);
+	}
+	if (t->status == SCSI_STATUS_BUSY || t->status == SCSI_STATUS_TASK_SET_FULL) {
+		*retry = t->ua_retries++ < UA_RETRIES;
+		return -EBUSY;
+	}
+	return scsi_status_errno(t->status);
+}
+
+/* Finish t if its response is in and no send still uses its buffer.  Lock held;
+ * block completions are returned through *done_req so they run unlocked. */
+static void task_try_finish(struct session *s, struct task *t, struct blk_req **done_list)
+{
+	if (t->state != TS_DONE || t->tx_pending || t->rx_busy)
+		return;
+	if (t->req) {
+		t->req->bnext = *done_list;
+		*done_list = t->req;
+		t->req->berr = t->err;
+	} else if (t->cmd) {
+		t->cmd->err = t->err;
+		sem_up(&t->cmd->done);
+	}
+	task_free(s, t);
+}
+
+static void run_completions(struct blk_req *list)
+{
+	while (list) {
+		struct blk_req *r = list;
+		list = r->bnext;
+		blk_complete(r, r->berr);
+	}
+}
+
+/* Put t back in the send queue for a fresh attempt (new ITT, data from the start). */
+static void task_requeue(struct session *s, struct task *t)
+{
+	t->state = TS_QUEUED;
+	t->rsp = false;
+	t->got = t->unsol = 0;
+	t->unsol_datasn = 0;
+	t->r2t_active = false;
+	t->err = 0;
+	t->itt = (uint32_t)(t - s->tasks) | (++s->gen << 8);
+	t->itt &= 0x7fffffffu;
+	t->deadline = 0;
+}
+
+/* ------------------------------------------------------------ receiving */
+
+static int recv_exact(struct session *s, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	while (len) {
+		long n = net_recv(s->conn, p, len, 0);
+		if (n <= 0)
+			return n == 0 ? -ECONNRESET : (int)n;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int recv_discard(struct session *s, uint32_t len)
+{
+	while (len) {
+		uint32_t n = len < RX_SCRATCH ? len : RX_SCRATCH;
+		int rc = recv_exact(s, s->scratch, n);
+		if (rc)
+			return rc;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Receive a data segment + padding + digest into buf (which has room for the padding). */
+static int recv_segment(struct session *s, uint8_t *buf, uint32_t len)
+{
+	uint32_t pad = iscsi_pdu_pad(len);
+	int rc = recv_exact(s, buf, len + pad);
+	if (rc || !s->dd || !len)
+		return rc;
+	uint8_t dg[ISCSI_DIGEST_LEN];
+	rc = recv_exact(s, dg, sizeof(dg));
+	if (rc)
+		return rc;
+	if (iscsi_pdu_check_data_digest(buf, len, dg)) {
+		s->digest_errors++;
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int rx_data_in(struct session *s, const struct iscsi_pdu *p)
+{
+	mutex_lock(&s->lock);
+	struct task *t = task_by_itt(s, p->itt);
+	bool ok = t && t->state == TS_SENT && t->read && p->offset <= t->xfer &&
+	          p->data_len <= t->xfer - p->offset;
+	if (ok)
+		t->rx_busy++;
+	mutex_unlock(&s->lock);
+	if (!ok) {
+		if (!t)
+			/* An aborted or replayed task's late data: drop it, keep the stream. */
+			return recv_discard(s, p->data_len + iscsi_pdu_pad(p->data_len) +
+			                           (s->dd && p->data_len ? ISCSI_DIGEST_LEN : 0));
+		conn_fail(s, -EPROTO, "Data-In outside the command's buffer");
+		return -EPROTO;
+	}
+	/* The one copy: from the network buffer straight into the caller's. */
+	int rc = recv_exact(s, t->buf + p->offset, p->data_len);
+	uint32_t pad = iscsi_pdu_pad(p->data_len);
+	uint8_t tail[3 + ISCSI_DIGEST_LEN];
+	if (!rc && (pad || (s->dd && p->data_len)))
+		rc = recv_exact(s, tail, pad + (s->dd && p->data_len ? ISCSI_DIGEST_LEN : 0));
+	if (!rc && s->dd && p->data_len) {
+		uint32_t crc = iscsi_crc32c_extend(0xFFFFFFFFu, t->buf + p->offset, p->data_len);
+		crc = iscsi_crc32c_extend(crc, tail, pad) ^ 0xFFFFFFFFu;
+		if (crc != iscsi_crc32c_get(tail + pad)) {
+			s->digest_errors++;
+			rc = -EBADMSG;
+		}
+	}
+	struct blk_req *done = 0;
+	mutex_lock(&s->lock);
+	t->rx_busy--;
+	if (!rc) {
+		t->got += p->data_len;
+		update_sn(s, p, (p->flags & ISCSI_F_DATA_STATUS) ? SN_ADVANCE : SN_NO_STATSN);
+		if (p->flags & ISCSI_F_DATA_STATUS) {
+			t->status = p->status;
+			t->rsp = true;
+			t->state = TS_DONE;
+			t->err = p->status == SCSI_STATUS_GOOD ? 0 : scsi_status_errno(p->status);
+			/* A short block read is an error; short sense/inquiry data is normal. */
+			if (!t->err && t->req && (p->flags & ISCSI_F_UNDERFLOW) && p->residual)
+				t->err = -EIO;
+		}
+	}
+	task_try_finish(s, t, &done);
+	mutex_unlock(&s->lock);
+	run_completions(done);
+	if (rc == -EBADMSG)
+		conn_fail(s, rc, "data digest mismatch on Data-In");
+	return rc;
+}
+
+static void rx_scsi_response(struct session *s, const struct iscsi_pdu *p, const uint8_t *data)
+{
+	struct blk_req *done = 0;
+	char msg[120];
+	mutex_lock(&s->lock);
+	update_sn(s, p, SN_ADVANCE);
+	struct task *t = task_by_itt(s, p->itt);
+	if (!t || t->state != TS_SENT) {
+		mutex_unlock(&s->lock);
+		return; /* a response for an aborted task */
+	}
+	t->status = p->status;
+	t->rsp = true;
+	if (p->response != 0) {
+		t->err = -EIO; /* target failure */
+		t->state = TS_DONE;
+	} else {
+		struct scsi_sense sense;
+		bool has_sense, retry;
+		t->err = status_to_err(s, t, data, p->data_len, &sense, &has_sense, &retry);
+		if (retry) {
+			task_requeue(s, t);
+			mutex_unlock(&s->lock);
+			sem_up(&s->wake);
+			return;
+		}
+		if (t->err && has_sense) {
+			scsi_sense_describe(&sense, msg, sizeof(msg));
+			pr_err("iscsi: command %02x on LUN %u failed: %s\n", t->cdb[0], s->cfg.lun,
+			       msg);
+		}
+		if (t->cmd) {
+			t->cmd->status = p->status;
+			t->cmd->has_sense = has_sense;
+			if (has_sense)
+				t->cmd->sense = sense;
+		}
+		if (!t->err && t->read && (p->flags & ISCSI_F_UNDERFLOW) && p->residual && t->req)
+			t->err = -EIO;
+		t->state = TS_DONE;
+	}
+	task_try_finish(s, t, &done);
+	mutex_unlock(&s->lock);
+	run_completions(done);
+	sem_up(&s->wake);
+}
+
+static void rx_r2t(struct session *s, const struct iscsi_pdu *p)
+{
+	mutex_lock(&s->lock);
+	update_sn(s, p, SN_PEEK);
+	struct task *t = task_by_itt(s, p->itt);
+	if (!t || t->state != TS_SENT || !t->write || p->offset > t->xfer ||
+	    p->xfer_len > t->xfer - p->offset || p->xfer_len == 0) {
+		mutex_unlock(&s->lock);
+		if (t)
+			conn_fail(s, -EPROTO, "R2T outside the command's data");
+		return;
+	}
+	s->r2ts++;
+	t->r2t_active = true;
+	t->r2t_ttt = p->ttt;
+	t->r2t_off = p->offset;
+	t->r2t_left = p->xfer_len;
+	t->r2t_datasn = 0;
+	mutex_unlock(&s->lock);
+	sem_up(&s->wake);
+}
+
+static void rx_nop_in(struct session *s, const struct iscsi_pdu *p)
+{
+	mutex_lock(&s->lock);
+	update_sn(s, p, p->itt != ISCSI_TAG_RESERVED ? SN_ADVANCE : SN_PEEK);
+	if (p->itt == ITT_NOP)
+		s->nop_outstanding = false;
+	if (p->ttt != ISCSI_TAG_RESERVED && s->npings < 4)
+		s->ping_ttt[s->npings++] = p->ttt; /* the target pings: answer */
+	mutex_unlock(&s->lock);
+	sem_up(&s->wake);
+}
+
+static void rx_tmf_response(struct session *s, const struct iscsi_pdu *p)
+{
+	mutex_lock(&s->lock);
+	update_sn(s, p, SN_ADVANCE);
+	if (p->itt == ITT_TMF && s->tmf_func) {
+		/* 0 complete, 1 task does not exist: either way the task is gone at the target. */
+		bool ok = p->response == 0 || p->response == 1;
+		pr_warn("iscsi: %s %s\n",
+		        s->tmf_func == ISCSI_TMF_LUN_RESET ? "LUN reset" : "abort task",
+		        ok ? "done; reissuing" : "refused");
+		if (ok) {
+			for (int i = 0; i < ISCSI_QUEUE_DEPTH; i++) {
+				struct task *t = &s->tasks[i];
+				if (t->state == TS_SENT &&
+				    (s->tmf_func == ISCSI_TMF_LUN_RESET || t == s->tmf_task))
+					task_requeue(s, t);
+			}
+			s->tmf_func = 0;
+		} else {
+			s->tmf_deadline = 0; /* escalate at the next engine pass */
+		}
+	}
+	mutex_unlock(&s->lock);
+	sem_up(&s->wake);
+}
+
+static void rx_async(struct session *s, const struct iscsi_pdu *p)
+{
+	mutex_lock(&s->lock);
+	update_sn(s, p, SN_ADVANCE);
+	mutex_unlock(&s->lock);
+	switch (p->async_event) {
+	case ISCSI_ASYNC_LOGOUT_REQUEST:
+	case ISCSI_ASYNC_DROP_CONNECTION:
+	case ISCSI_ASYNC_DROP_ALL:
+		conn_fail(s, -ECONNRESET, "the target asked us to log out");
+		break;
+	case ISCSI_ASYNC_RENEGOTIATE:
+		conn_fail(s, -ECONNRESET, "the target asked to renegotiate");
+		break;
+	default:
+		pr_info("iscsi: async event %u from the target\n", p->async_event);
+		break;
+	}
+}
+
+static void rx_reject(struct session *s, const struct iscsi_pdu *p, const uint8_t *data)
+{
+	struct iscsi_pdu rej;
+	const char *why = 0;
+	mutex_lock(&s->lock);
+	update_sn(s, p, SN_ADVANCE);
+	mutex_unlock(&s->lock);
+	if (iscsi_pdu_rejected_header(data, p->data_len, &rej, &why) == 0)
+		pr_err("iscsi: target rejected our %s (itt %#x): %s\n",
+		       iscsi_pdu_opcode_name(rej.opcode), rej.itt,
+		       iscsi_pdu_reject_reason(p->reason));
+	else
+		pr_err("iscsi: target sent a Reject (%s)\n", iscsi_pdu_reject_reason(p->reason));
+	/* Under ERL 0 a rejected command never completes: start over on a new connection. */
+	conn_fail(s, -EPROTO, "PDU rejected");
+}
+
+static void rx_thread(void *arg)
+{
+	struct session *s = arg;
+	uint8_t hdr[ISCSI_BHS_LEN + ISCSI_DIGEST_LEN];
+	for (;;) {
+		int rc = recv_exact(s, hdr, ISCSI_BHS_LEN + (s->hd ? ISCSI_DIGEST_LEN : 0));
+		if (rc) {
+			conn_fail(s, rc,
+			          rc == -ECONNRESET ? "the target closed the connection"
+			                            : "receive failed");
+			return;
+		}
+		if (s->hd && iscsi_pdu_check_hdr_digest(hdr, ISCSI_BHS_LEN, hdr + ISCSI_BHS_LEN)) {
+			s->digest_errors++;
+			conn_fail(s, -EBADMSG, "header digest mismatch");
+			return;
+		}
+		struct iscsi_pdu p;
+		const char *why = "";
+		if (iscsi_pdu_decode(hdr, ISCSI_FROM_TARGET, s->p.max_recv_dsl, &p, &why)) {
+			pr_err("iscsi: malformed PDU from the target: %s\n", why);
+			conn_fail(s, -EPROTO, "malformed PDU");
+			return;
+		}
+		s->pdus_in++;
+		s->last_rx_ns = clock_ns();
+		if (p.ahs_len && (rc = recv_discard(s, p.ahs_len))) {
+			conn_fail(s, rc, "receive failed");
+			return;
+		}
+		if (p.opcode == ISCSI_OP_DATA_IN) {
+			if (rx_data_in(s, &p))
+				return;
+			continue;
+		}
+		if (p.data_len > RX_SCRATCH - 4) {
+			pr_err("iscsi: %s carries %u bytes of data; we accept %u\n",
+			       iscsi_pdu_opcode_name(p.opcode), p.data_len, RX_SCRATCH - 4);
+			conn_fail(s, -EMSGSIZE, "oversized data segment");
+			return;
+		}
+		if ((rc = recv_segment(s, s->scratch, p.data_len))) {
+			conn_fail(s, rc,
+			          rc == -EBADMSG ? "data digest mismatch" : "receive failed");
+			return;
+		}
+		switch (p.opcode) {
+		case ISCSI_OP_SCSI_RSP:
+			rx_scsi_response(s, &p, s->scratch);
+			break;
+		case ISCSI_OP_R2T:
+			rx_r2t(s, &p);
+			break;
+		case ISCSI_OP_NOP_IN:
+			rx_nop_in(s, &p);
+			break;
+		case ISCSI_OP_TMF_RSP:
+			rx_tmf_response(s, &p);
+			break;
+		case ISCSI_OP_ASYNC:
+			rx_async(s, &p);
+			break;
+		case ISCSI_OP_REJECT:
+			rx_reject(s, &p, s->scratch);
+			break;
+		case ISCSI_OP_LOGOUT_RSP:
+			conn_fail(s, -ECONNRESET, "logged out");
+			return;
+		default:
+			pr_err("iscsi: unexpected %s from the target\n",
+			       iscsi_pdu_opcode_name(p.opcode));
+			conn_fail(s, -EPROTO, "unexpected PDU");
+			return;
+		}
+		if (s->conn_err)
+			return;
+	}
+}
+
+/* ------------------------------------------------------------ login */
+
+static int login_random(void *ctx, uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	/* The TSC's low bits mixed through a xorshift: unpredictable enough for a
+	 * CHAP challenge on a node with no entropy source; see docs. */
+	static uint64_t x;
+	x ^= rdtsc() * 0x9E3779B97F4A7C15ULL;
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		x ^= rdtsc();
+		buf[i] = (uint8_t)(x >> 24);
+	}
+	return 0;
+}
+
+static void login_config(struct session *s, const struct iscsi_cfg *cfg, bool discovery,
+                         struct iscsi_login_config *lc)
+{
+	memset(lc, 0, sizeof(*lc));
+	lc->initiator_name = cfg->initiator;
+	lc->target_name = discovery ? 0 : cfg->target;
+	memcpy(lc->isid, cfg->isid, 6);
+	lc->tsih = 0; /* ERL 0: a new connection reinstates the session with our ISID */
+	lc->cid = 1;
+	lc->itt = 0x70000000u | (s ? s->gen++ & 0xffff : 0);
+	lc->cmdsn = s ? s->cmdsn : 1;
+	if (cfg->chap_user[0]) {
+		lc->chap_name = cfg->chap_user;
+		lc->chap_secret = (const uint8_t *)cfg->chap_secret;
+		lc->chap_secret_len = strlen(cfg->chap_secret);
+	}
+	if (cfg->mutual_secret[0]) {
+		lc->mutual_name = cfg->mutual_user;
+		lc->mutual_secret = (const uint8_t *)cfg->mutual_secret;
+		lc->mutual_secret_len = strlen(cfg->mutual_secret);
+	}
+	lc->allow_short_secret = true; /* tgt and many arrays accept them; RFC says 12+ */
+	iscsi_params_preferred(&lc->params);
+	lc->params.header_digest = cfg->header_digest;
+	lc->params.data_digest = cfg->data_digest;
+	lc->random = login_random;
+}
+
+/* Receive one whole PDU during login (no digests yet). */
+static int login_recv(struct net_conn *c, uint8_t *bhs, uint8_t *data, uint32_t cap,
+                      struct iscsi_pdu *p, uint64_t timeout)
+{
+	size_t got = 0;
+	while (got < ISCSI_BHS_LEN) {
+		long n = net_recv(c, bhs + got, ISCSI_BHS_LEN - got, timeout);
+		if (n <= 0)
+			return n == 0 ? -ECONNRESET : (int)n;
+		got += (size_t)n;
+	}
+	const char *why = "";
+	if (iscsi_pdu_decode(bhs, ISCSI_FROM_TARGET, cap, p, &why)) {
+		pr_err("iscsi: malformed PDU during login: %s\n", why);
+		return -EPROTO;
+	}
+	uint32_t len = p->data_len + iscsi_pdu_pad(p->data_len) + p->ahs_len;
+	if (len > cap)
+		return -EMSGSIZE;
+	got = 0;
+	while (got < len) {
+		long n = net_recv(c, data + got, len - got, timeout);
+		if (n <= 0)
+			return n == 0 ? -ECONNRESET : (int)n;
+		got += (size_t)n;
+	}
+	if (p->ahs_len)
+		memmove(data, data + p->ahs_len, p->data_len);
+	return 0;
+}
+
+static int send_all(struct net_conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
+{
+	static const uint8_t zeros[4];
+	int rc = net_send_all(c, bhs, ISCSI_BHS_LEN);
+	if (!rc && len)
+		rc = net_send_all(c, data, len);
+	if (!rc && iscsi_pdu_pad(len))
+		rc = net_send_all(c, zeros, iscsi_pdu_pad(len));
+	return rc;
+}
+
+struct login_out {
+	struct iscsi_login_result res;
+	struct net_conn *conn;
+};
+
+/*
+ * Connect and run the login state machine, following redirects.  0 with
+ * out->conn open in Full Feature Phase, or -errno after printing why.
+ */
+static int do_login(struct session *s, const struct iscsi_cfg *cfg, bool discovery, uint8_t *buf,
+                    uint8_t *rxbuf, struct login_out *out, bool quiet)
+{
+	char ip[64];
+	uint16_t port = cfg->port;
+	struct iscsi_login_config lc;
+	struct iscsi_login l;
+	const uint64_t timeout = 15 * NSEC_PER_SEC;
+	strncpy(ip, cfg->portal, sizeof(ip) - 1);
+	ip[sizeof(ip) - 1] = 0;
+	login_config(s, cfg, discovery, &lc);
+	for (int redirects = 0; redirects < 4; redirects++) {
+		struct net_conn *c;
+		int rc = net_connect(ip, port, &c, timeout);
+		if (rc) {
+			if (!quiet)
+				pr_err("iscsi: cannot connect to %s:%u: error %d%s\n", ip, port, rc,
+				       rc == -ECONNREFUSED ? " (connection refused: is the target "
+				                             "running and listening there?)"
+				       : rc == -ETIMEDOUT
+				           ? " (timed out: check the address and the "
+				             "network)"
+				           : "");
+			return rc;
+		}
+		rc = iscsi_login_init(&l, &lc, rxbuf, LOGIN_BUF);
+		if (rc) {
+			pr_err("iscsi: %s\n", iscsi_login_msg(&l));
+			net_close(c);
+			return rc;
+		}
+		for (;;) {
+			uint8_t bhs[ISCSI_BHS_LEN];
+			uint32_t len;
+			rc = iscsi_login_build(&l, bhs, buf, LOGIN_BUF, &len);
+			if (!rc)
+				rc = send_all(c, bhs, buf, len);
+			struct iscsi_pdu p;
+			if (!rc)
+				rc = login_recv(c, bhs, buf, LOGIN_BUF, &p, timeout);
+			if (rc) {
+				if (!quiet)
+					pr_err(
+					    "iscsi: login to %s:%u failed: connection error %d\n",
+					    ip, port, rc);
+				break;
+			}
+			rc = iscsi_login_rx(&l, bhs, buf, p.data_len);
+			if (rc == ISCSI_LOGIN_SEND)
+				continue;
+			break;
+		}
+		if (rc == ISCSI_LOGIN_DONE) {
+			out->res = *iscsi_login_result(&l);
+			out->conn = c;
+			return 0;
+		}
+		net_close(c);
+		if (rc == ISCSI_LOGIN_REDIRECT) {
+			bool perm;
+			const struct iscsi_portal *to = iscsi_login_redirect(&l, &perm);
+			pr_info("iscsi: %s\n", iscsi_login_msg(&l));
+			if (to->host.kind != ISCSI_HOST_IPV4) {
+				pr_err(
+				    "iscsi: redirected to %s, which is not an IPv4 address; tether "
+				    "does not resolve names\n",
+				    to->host.name);
+				return -EHOSTUNREACH;
+			}
+			strncpy(ip, to->host.name, sizeof(ip) - 1);
+			port = to->port;
+			continue;
+		}
+		if (rc < 0 && iscsi_login_msg(&l)[0])
+			pr_err("iscsi: %s\n", iscsi_login_msg(&l));
+		return rc < 0 ? rc : -EPROTO;
+	}
+	pr_err("iscsi: too many login redirects\n");
+	return -ELOOP;
+}
+
+/* ------------------------------------------------------------ the engine */
+
+static int send_command(struct session *s, struct task *t)
+{
+	struct iscsi_pdu p = {.opcode = ISCSI_OP_SCSI_CMD};
+	uint32_t imm = 0;
+	p.flags = ISCSI_F_FINAL | ISCSI_ATTR_SIMPLE | (t->read ? ISCSI_F_CMD_READ : 0) |
+	          (t->write ? ISCSI_F_CMD_WRITE : 0);
+	scsi_lun_encode(s->cfg.lun, p.lun);
+	p.itt = t->itt;
+	p.exp_xfer_len = t->xfer;
+	p.cmdsn = s->cmdsn;
+	p.expstatsn = s->expstatsn;
+	memcpy(p.cdb, t->cdb, sizeof(p.cdb));
+	t->unsol_target = 0;
+	if (t->write) {
+		uint32_t first = s->p.initial_r2t ? 0 : s->p.first_burst;
+		if (s->p.immediate_data) {
+			imm = t->xfer < s->p.first_burst ? t->xfer : s->p.first_burst;
+			if (imm > s->p.max_send_dsl)
+				imm = s->p.max_send_dsl;
+		}
+		t->unsol_target = first > imm ? (t->xfer < first ? t->xfer : first) : imm;
+		if (t->unsol_target > imm)
+			p.flags &= (uint8_t)~ISCSI_F_FINAL; /* unsolicited Data-Out follows */
+	}
+	p.data_len = imm;
+	int rc = send_pdu(s, &p, t->buf, t);
+	if (rc)
+		return rc;
+	t->cmdsn = s->cmdsn++;
+	t->unsol = imm;
+	t->state = TS_SENT;
+	t->deadline = clock_ns() + s->cfg.cmd_timeout_ns;
+	s->cmds++;
+	return 0;
+}
+
+/* Send the next Data-Out PDU of t: unsolicited first, then the current R2T. */
+static int send_data_out(struct session *s, struct task *t)
+{
+	struct iscsi_pdu p = {.opcode = ISCSI_OP_DATA_OUT};
+	uint32_t off, len, left;
+	scsi_lun_encode(s->cfg.lun, p.lun);
+	p.itt = t->itt;
+	p.expstatsn = s->expstatsn;
+	if (t->unsol < t->unsol_target) {
+		off = t->unsol;
+		left = t->unsol_target - t->unsol;
+		p.ttt = ISCSI_TAG_RESERVED;
+		/* Unsolicited Data-Out is one sequence of its own, numbered from 0. */
+		p.datasn = t->unsol_datasn++;
+	} else {
+		off = t->r2t_off;
+		left = t->r2t_left;
+		p.ttt = t->r2t_ttt;
+		p.datasn = t->r2t_datasn++;
+	}
+	len = left < s->p.max_send_dsl ? left : s->p.max_send_dsl;
+	p.offset = off;
+	p.data_len = len;
+	if (len == left)
+		p.flags = ISCSI_F_FINAL;
+	bool unsol = t->unsol < t->unsol_target;
+	int rc = send_pdu(s, &p, t->buf + off, t);
+	if (rc) {
+		if (unsol)
+			t->unsol_datasn--;
+		else
+			t->r2t_datasn--;
+		return rc;
+	}
+	s->data_out_pdus++;
+	if (unsol) {
+		t->unsol += len;
+	} else {
+		t->r2t_off += len;
+		t->r2t_left -= len;
+		if (!t->r2t_left)
+			t->r2t_active = false;
+	}
+	return 0;
+}
+
+static int send_nop(struct session *s, uint32_t itt, uint32_t ttt)
+{
+	struct iscsi_pdu p = {
+	    .opcode = ISCSI_OP_NOP_OUT, .immediate = true, .flags = ISCSI_F_FINAL};
+	p.itt = itt;
+	p.ttt = ttt;
+	p.cmdsn = s->cmdsn;
+	p.expstatsn = s->expstatsn;
+	return send_pdu(s, &p, 0, 0);
+}
+
+static int send_tmf(struct session *s, uint8_t func, struct task *t)
+{
+	struct iscsi_pdu p = {.opcode = ISCSI_OP_TMF_REQ, .immediate = true};
+	p.flags = ISCSI_F_FINAL | func;
+	scsi_lun_encode(s->cfg.lun, p.lun);
+	p.itt = ITT_TMF;
+	p.ttt = t ? t->itt : ISCSI_TAG_RESERVED;
+	p.cmdsn = s->cmdsn;
+	p.expstatsn = s->expstatsn;
+	p.refcmdsn = t ? t->cmdsn : 0;
+	int rc = send_pdu(s, &p, 0, 0);
+	if (!rc) {
+		s->tmf_func = func;
+		s->tmf_task = t;
+		s->tmf_deadline = clock_ns() + TMF_TIMEOUT_NS;
+		if (func == ISCSI_TMF_LUN_RESET)
+			s->resets++;
+		else
+			s->aborts++;
+	}
+	return rc;
+}
+
+static struct task *task_alloc(struct session *s)
+{
+	for (int i = 0; i < ISCSI_QUEUE_DEPTH; i++) {
+		struct task *t = &s->tasks[i];
+		if (t->state == TS_FREE) {
+			memset(t, 0, sizeof(*t));
+			t->seq = ++s->seq;
+			task_requeue(s, t);
+			return t;
+		}
+	}
+	return 0;
+}
+
+/* Move waiting block requests and internal commands into free tasks. */
+static void take_new_work(struct session *s)
+{
+	for (;;) {
+		uint64_t fl = irq_save();
+		struct iscsi_cmd *c = s->cmdq;
+		struct blk_req *r = c ? 0 : s->subq_head;
+		irq_restore(fl);
+		if (!c && !r)
+			return;
+		struct task *t = task_alloc(s);
+		if (!t)
+			return;
+		fl = irq_save();
+		if (c) {
+			s->cmdq = c->next;
+		} else {
+			s->subq_head = r->bnext;
+			if (!s->subq_head)
+				s->subq_tail = 0;
+		}
+		irq_restore(fl);
+		if (c) {
+			t->cmd = c;
+			memcpy(t->cdb, c->cdb, sizeof(t->cdb));
+			t->buf = c->buf;
+			t->xfer = c->len;
+			t->write = c->write && c->len;
+			t->read = !c->write && c->len;
+			continue;
+		}
+		t->req = r;
+		t->buf = r->buf;
+		int rc;
+		if (r->op == BLK_FLUSH) {
+			rc = scsi_cdb_sync_cache(t->cdb, 0, 0);
+			t->xfer = 0;
+		} else {
+			t->xfer = r->nblocks * s->dev.info.block_size;
+			t->write = r->op == BLK_WRITE;
+			t->read = !t->write;
+			rc = t->write ? scsi_cdb_write(t->cdb, r->lba, r->nblocks, false)
+			              : scsi_cdb_read(t->cdb, r->lba, r->nblocks, false);
+		}
+		ASSERT(rc > 0);
+	}
+}
+
+/* The oldest task (by issue order) in a given state, or NULL. */
+static struct task *oldest(struct session *s, enum tstate st)
+{
+	struct task *best = 0;
+	for (int i = 0; i < ISCSI_QUEUE_DEPTH; i++) {
+		struct task *t = &s->tasks[i];
+		if (t->state == st && (!best || t->seq < best->seq))
+			best = t;
+	}
+	return best;
+}
+
+/*
+ * One pass of sending: answers to pings, Data-Out (it unblocks the target),
+ * then new commands while the CmdSN window allows.  Stops at the first
+ * -EAGAIN; a completion will wake us.  Lock held.
+ */
+static void pump(struct session *s)
+{
+	while (s->npings) {
+		if (send_nop(s, ISCSI_TAG_RESERVED, s->ping_ttt[0]))
+			return;
+		s->npings--;
+		memmove(s->ping_ttt, s->ping_ttt + 1, s->npings * sizeof(uint32_t));
+	}
+	bool progress = true;
+	while (progress) {
+		progress = false;
+		for (int i = 0; i < ISCSI_QUEUE_DEPTH; i++) {
+			struct task *t = &s->tasks[i];
+			if (t->state != TS_SENT || !t->write)
+				continue;
+			if (t->unsol < t->unsol_target || t->r2t_active) {
+				if (send_data_out(s, t))
+					return;
+				progress = true;
+			}
+		}
+	}
+	take_new_work(s);
+	for (;;) {
+		if (!sn_le(s->cmdsn, s->maxcmdsn))
+			return; /* the target's window is full */
+		struct task *t = oldest(s, TS_QUEUED);
+		if (!t || send_command(s, t))
+			return;
+		while (t->unsol < t->unsol_target)
+			if (send_data_out(s, t))
+				return;
+	}
+}
+
+static void check_timers(struct session *s, uint64_t now)
+{
+	if (s->tmf_func && now >= s->tmf_deadline) {
+		if (s->tmf_func == ISCSI_TMF_ABORT_TASK) {
+			pr_warn("iscsi: abort task got no answer; resetting LUN %u\n", s->cfg.lun);
+			send_tmf(s, ISCSI_TMF_LUN_RESET, 0);
+		} else {
+			s->tmf_func = 0;
+			conn_fail(s, -ETIMEDOUT, "LUN reset got no answer");
+		}
+		return;
+	}
+	if (!s->tmf_func) {
+		struct task *late = 0;
+		for (int i = 0; i < ISCSI_QUEUE_DEPTH; i++) {
+			struct task *t = &s->tasks[i];
+			if (t->state == TS_SENT && t->deadline && now >= t->deadline &&
+			    (!late || t->seq < late->seq))
+				late = t;
+		}
+		if (late) {
+			if (late->aborts++ >= ABORT_RETRIES) {
+				late->err = -ETIMEDOUT;
+				late->state = TS_DONE;
+				pr_err("iscsi: command %02x timed out %d times; failing it\n",
+				       late->cdb[0], ABORT_RETRIES);
+			} else {
+				pr_warn(
+				    "iscsi: command %02x (itt %#x) timed out after %lu s; aborting "
+				    "it\n",
+				    late->cdb[0], late->itt,
+				    (unsigned long)(s->cfg.cmd_timeout_ns / NSEC_PER_SEC));
+				send_tmf(s, ISCSI_TMF_ABORT_TASK, late);
+			}
+		}
+	}
+	if (s->nop_outstanding && now - s->nop_sent_ns >= s->cfg.nop_timeout_ns) {
+		s->nop_outstanding = false;
+		conn_fail(s, -ETIMEDOUT, "no answer to NOP-Out");
+	} else if (!s->nop_outstanding && s->cfg.nop_interval_ns &&
+	           now - s->last_rx_ns >= s->cfg.nop_interval_ns) {
+		if (send_nop(s, ITT_NOP, ISCSI_TAG_RESERVED) == 0) {
+			s->nop_outstanding = true;
+			s->nop_sent_ns = now;
+			s->nops++;
+		}
+	}
+}
+
+static uint64_t next_timer(struct session *s, uint64_t now)
+{
+	uint64_t t = now + NSEC_PER_SEC;
+	if (s->cfg.nop_interval_ns && s->last_rx_ns + s->cfg.nop_interval_ns < t)
+		t = s->last_rx_ns + s->cfg.nop_interval_ns;
+	return t > now ? t : now + NSEC_PER_MSEC;
+}
+
+/* Complete finished tasks whose buffers are no longer referenced by sends. */
+static void reap(struct session *s, struct blk_req **done)
+{
+	for (int i = 0; i < ISCSI_QUEUE_DEPTH; i++)
+		task_try_finish(s, &s->tasks[i], done);
+}
+
+static void fail_everything(struct session *s, int err, struct blk_req **done)
+{
+	for (int i = 0; i < ISCSI_QUEUE_DEPTH; i++) {
+		struct task *t = &s->tasks[i];
+		if (t->state == TS_QUEUED || t->state == TS_SENT) {
+			t->err = err;
+			t->state = TS_DONE;
+		}
+	}
+	reap(s, done);
+	uint64_t fl = irq_save();
+	struct blk_req *r = s->subq_head;
+	s->subq_head = s->subq_tail = 0;
+	struct iscsi_cmd *c = s->cmdq;
+	s->cmdq = 0;
+	irq_restore(fl);
+	while (r) {
+		struct blk_req *n = r->bnext;
+		r->berr = err;
+		r->bnext = *done;
+		*done = r;
+		r = n;
+	}
+	while (c) {
+		struct iscsi_cmd *n = c->next;
+		c->err = err;
+		sem_up(&c->done);
+		c = n;
+	}
+}
+
+/* Tear the connection down; every send's done has run when this returns. */
+static void conn_close(struct session *s)
+{
+	if (!s->conn)
+		return;
+	net_close(s->conn); /* wakes the receive thread with an error */
+	if (s->rx)
+		thread_join(s->rx);
+	s->rx = 0;
+	s->conn = 0;
+	s->up = false;
+}
+
+static int conn_start(struct session *s, struct login_out *lo)
+{
+	s->conn = lo->conn;
+	s->p = lo->res.params;
+	s->tsih = lo->res.tsih;
+	s->hd = s->p.header_digest == ISCSI_DIGEST_CRC32C;
+	s->dd = s->p.data_digest == ISCSI_DIGEST_CRC32C;
+	s->expstatsn = lo->res.expstatsn;
+	s->cmdsn = lo->res.expcmdsn;
+	s->expcmdsn = lo->res.expcmdsn;
+	s->maxcmdsn = lo->res.maxcmdsn;
+	s->conn_err = 0;
+	s->nop_outstanding = false;
+	s->npings = 0;
+	s->tmf_func = 0;
+	s->last_rx_ns = clock_ns();
+	s->rx = thread_create("iscsi-rx", THREAD_PRIO_HIGH, 0, rx_thread, s);
+	if (!s->rx)
+		return -ENOMEM;
+	s->up = true;
+	return 0;
+}
+
+/*
+ * ERL 0 recovery: drop the connection, log in again (same ISID, so the
+ * target reinstates the session), replay every outstanding command in order.
+ */
+static void recover(struct session *s)
+{
+	struct blk_req *done = 0;
+	s->recoveries++;
+	/* The receive thread may be waiting for the lock: release it to join. */
+	mutex_unlock(&s->lock);
+	conn_close(s);
+	mutex_lock(&s->lock);
+	if (!s->down_since)
+		s->down_since = clock_ns();
+	for (int i = 0; i < ISCSI_QUEUE_DEPTH; i++) {
+		struct task *t = &s->tasks[i];
+		if (t->state == TS_SENT)
+			task_requeue(s, t);
+	}
+	reap(s, &done);
+	mutex_unlock(&s->lock);
+	run_completions(done);
+
+	uint64_t wait = (uint64_t)(s->p.time2wait ? s->p.time2wait : 1) * NSEC_PER_SEC;
+	for (unsigned attempt = 1;; attempt++) {
+		uint64_t now = clock_ns();
+		if (now - s->down_since >= s->cfg.replacement_timeout_ns) {
+			pr_err(
+			    "iscsi: %s unreachable for %lu s (iscsi.replacement_timeout); failing "
+			    "outstanding I/O, still retrying\n",
+			    s->cfg.target,
+			    (unsigned long)(s->cfg.replacement_timeout_ns / NSEC_PER_SEC));
+			mutex_lock(&s->lock);
+			fail_everything(s, -EIO, &done);
+			mutex_unlock(&s->lock);
+			run_completions(done);
+			done = 0;
+			s->down_since = now; /* the next requests get a full timeout again */
+		}
+		thread_sleep_ns(wait);
+		struct login_out lo;
+		int rc = do_login(s, &s->cfg, false, s->loginbuf, s->loginrx, &lo, attempt > 1);
+		if (rc == 0) {
+			mutex_lock(&s->lock);
+			if (conn_start(s, &lo) == 0) {
+				pr_info(
+				    "iscsi: session to %s reinstated after %lu ms (attempt %u); "
+				    "replaying outstanding commands\n",
+				    s->cfg.target,
+				    (unsigned long)((clock_ns() - s->down_since) / NSEC_PER_MSEC),
+				    attempt);
+				s->down_since = 0;
+				s->reconnects++;
+				return; /* lock held, as the caller expects */
+			}
+			mutex_unlock(&s->lock);
+			net_close(lo.conn);
+		}
+		if (rc == -EACCES || rc == -EPERM || rc == -ENOENT)
+			pr_err("iscsi: the target refuses us now; retrying in case it is being "
+			       "reconfigured\n");
+		if (wait < 16 * NSEC_PER_SEC)
+			wait *= 2; /* back off, but keep trying */
+	}
+}
+
+static void engine_thread(void *arg)
+{
+	struct session *s = arg;
+	for (;;) {
+		uint64_t now = clock_ns();
+		sem_down_until(&s->wake, next_timer(s, now));
+		struct blk_req *done = 0;
+		mutex_lock(&s->lock);
+		if (s->conn_err)
+			recover(s);
+		now = clock_ns();
+		check_timers(s, now);
+		pump(s);
+		reap(s, &done);
+		mutex_unlock(&s->lock);
+		run_completions(done);
+	}
+}
+
+/* ------------------------------------------------------------ the block device */
+
+static int iscsi_submit(struct blk_dev *d, struct blk_req *r)
+{
+	struct session *s = d->priv;
+	uint64_t fl = irq_save();
+	r->bnext = 0;
+	if (s->subq_tail)
+		s->subq_tail->bnext = r;
+	else
+		s->subq_head = r;
+	s->subq_tail = r;
+	irq_restore(fl);
+	sem_up(&s->wake);
+	return 0;
+}
+
+static const struct blk_ops iscsi_blk_ops = {
+    .submit = iscsi_submit,
+};
+
+/* Run one internal command and wait for it.  Bring-up only. */
+static int exec(struct session *s, struct iscsi_cmd *c)
+{
+	sem_init(&c->done, 0);
+	c->err = 0;
+	c->has_sense = false;
+	uint64_t fl = irq_save();
+	c->next = s->cmdq;
+	s->cmdq = c;
+	irq_restore(fl);
+	sem_up(&s->wake);
+	sem_down(&c->done);
+	return c->err;
+}
+
+static int probe_lun(struct session *s)
+{
+	static uint8_t data[256] __attribute__((aligned(8)));
+	struct iscsi_cmd c;
+	int rc;
+	/* TEST UNIT READY absorbs the unit attention every new nexus reports. */
+	for (int i = 0; i < 5; i++) {
+		memset(&c, 0, sizeof(c));
+		scsi_cdb_test_unit_ready(c.cdb);
+		rc = exec(s, &c);
+		if (rc == 0)
+			break;
+		thread_sleep_ns(200 * NSEC_PER_MSEC);
+	}
+	if (rc) {
+		pr_err("iscsi: LUN %u of %s is not ready (error %d)\n", s->cfg.lun, s->cfg.target,
+		       rc);
+		return rc;
+	}
+	memset(&c, 0, sizeof(c));
+	scsi_cdb_inquiry(c.cdb, false, 0, 96);
+	c.buf = data;
+	c.len = 96;
+	struct scsi_inquiry inq;
+	rc = exec(s, &c);
+	if (rc || scsi_parse_inquiry(data, 96, &inq)) {
+		pr_err("iscsi: INQUIRY of LUN %u failed (error %d)\n", s->cfg.lun, rc);
+		return rc ? rc : -EIO;
+	}
+	if (inq.qualifier != 0 || inq.device_type != 0) {
+		pr_err("iscsi: LUN %u of %s is not a disk (qualifier %u, type %#x); pick another "
+		       "LUN\n",
+		       s->cfg.lun, s->cfg.target, inq.qualifier, inq.device_type);
+		return -ENODEV;
+	}
+	struct scsi_capacity cap;
+	memset(&c, 0, sizeof(c));
+	scsi_cdb_read_capacity16(c.cdb, 32);
+	c.buf = data;
+	c.len = 32;
+	rc = exec(s, &c);
+	if (rc == 0)
+		rc = scsi_parse_read_capacity16(data, 32, &cap);
+	if (rc) {
+		/* Older targets only know the 10-byte form. */
+		memset(&c, 0, sizeof(c));
+		scsi_cdb_read_capacity10(c.cdb);
+		c.buf = data;
+		c.len = 8;
+		rc = exec(s, &c);
+		if (rc == 0)
+			rc = scsi_parse_read_capacity10(data, 8, &cap);
+	}
+	if (rc) {
+		pr_err("iscsi: READ CAPACITY of LUN %u failed (error %d)\n", s->cfg.lun, rc);
+		return rc;
+	}
+	struct blk_info *bi = &s->dev.info;
+	bi->block_size = cap.block_size;
+	bi->blocks = cap.blocks;
+	bi->max_blocks = MAX_XFER / cap.block_size;
+	bi->queue_depth = ISCSI_QUEUE_DEPTH;
+	memcpy(bi->vendor, inq.vendor, sizeof(bi->vendor));
+	memcpy(bi->product, inq.product, sizeof(bi->product));
+	memcpy(bi->revision, inq.revision, sizeof(bi->revision));
+	fmt_snprintf(bi->name, sizeof(bi->name), "%s lun %u", s->cfg.target, s->cfg.lun);
+	return 0;
+}
+
+static void *storage_alloc(size_t n)
+{
+	void *p = mm_alloc(MM_STORAGE, n);
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+int iscsi_session_open(const struct iscsi_cfg *cfg, struct blk_dev **out)
+{
+	ASSERT(!sess);
+	int rc = -ENOMEM;
+	struct session *s = storage_alloc(sizeof(*s));
+	if (!s)
+		goto err_nomem;
+	s->scratch = storage_alloc(RX_SCRATCH);
+	s->loginbuf = storage_alloc(LOGIN_BUF);
+	s->loginrx = storage_alloc(LOGIN_BUF);
+	if (!s->scratch || !s->loginbuf || !s->loginrx)
+		goto err_bufs;
+	s->cfg = *cfg;
+	mutex_init(&s->lock, false);
+	sem_init(&s->wake, 0);
+	for (int i = 0; i < HDR_BUFS; i++) {
+		s->hdrs[i].next = s->free_hdrs;
+		s->free_hdrs = &s->hdrs[i];
+	}
+	s->cmdsn = 1;
+	sess = s;
+
+	struct login_out lo;
+	uint64_t give_up = clock_ns() + cfg->login_timeout_ns;
+	for (;;) {
+		rc = do_login(s, cfg, false, s->loginbuf, s->loginrx, &lo, false);
+		if (rc == 0 || rc == -EACCES || rc == -EPERM || rc == -ENOENT || rc == -EINVAL ||
+		    rc == -EOPNOTSUPP || clock_ns() >= give_up)
+			break;
+		pr_info("iscsi: retrying the login in 2 s\n");
+		thread_sleep_ns(2 * NSEC_PER_SEC);
+	}
+	if (rc)
+		goto err_login;
+	mutex_lock(&s->lock);
+	rc = conn_start(s, &lo);
+	mutex_unlock(&s->lock);
+	if (rc)
+		goto err_conn;
+	pr_info("iscsi: logged in to %s at %s:%u (TSIH %#x; digests: header %s, data %s; "
+	        "MaxRecvDataSegmentLength %u/%u, MaxBurstLength %u, FirstBurstLength %u, "
+	        "ImmediateData %s, InitialR2T %s)\n",
+	        cfg->target, cfg->portal, cfg->port, s->tsih, s->hd ? "CRC32C" : "None",
+	        s->dd ? "CRC32C" : "None", s->p.max_recv_dsl, s->p.max_send_dsl, s->p.max_burst,
+	        s->p.first_burst, s->p.immediate_data ? "Yes" : "No",
+	        s->p.initial_r2t ? "Yes" : "No");
+	s->engine = thread_create("iscsi", THREAD_PRIO_HIGH, THREAD_DETACHED, engine_thread, s);
+	if (!s->engine) {
+		rc = -ENOMEM;
+		goto err_engine;
+	}
+	rc = probe_lun(s);
+	if (rc)
+		return rc; /* the engine keeps the session; nothing is registered */
+	s->dev.ops = &iscsi_blk_ops;
+	s->dev.priv = s;
+	pr_info("iscsi: LUN %u: %s %s %s, %llu blocks of %u bytes (%llu MiB)\n", cfg->lun,
+	        s->dev.info.vendor, s->dev.info.product, s->dev.info.revision,
+	        (unsigned long long)s->dev.info.blocks, s->dev.info.block_size,
+	        (unsigned long long)(s->dev.info.blocks * s->dev.info.block_size >> 20));
+	*out = &s->dev;
+	return 0;
+
+err_engine:
+	conn_close(s);
+err_conn:
+	if (s->conn)
+		net_close(s->conn);
+err_login:
+	sess = 0;
+err_bufs:
+	mm_free(MM_STORAGE, s->loginrx);
+	mm_free(MM_STORAGE, s->loginbuf);
+	mm_free(MM_STORAGE, s->scratch);
+	mm_free(MM_STORAGE, s);
+err_nomem:
+	if (rc == -ENOMEM)
+		pr_err("iscsi: the storage partition is too small for a session; raise it in "
+		       "config.h\n");
+	return rc;
+}
+
+int iscsi_discover(const struct iscsi_cfg *cfg, char (*names)[ISCSI_NAME_MAX + 1], unsigned max)
+{
+	uint8_t *buf = mm_alloc(MM_STORAGE, LOGIN_BUF);
+	uint8_t *rx = mm_alloc(MM_STORAGE, LOGIN_BUF);
+	struct login_out lo;
+	int rc = -ENOMEM;
+	if (!buf || !rx)
+		goto out;
+	rc = do_login(0, cfg, true, buf, rx, &lo, false);
+	if (rc)
+		goto out;
+	/* Text Request SendTargets=All; the answer may come in several PDUs (C bit). */
+	struct iscsi_text_buf tb;
+	iscsi_text_buf_init(&tb, buf, LOGIN_BUF);
+	iscsi_text_add(&tb, "SendTargets", "All");
+	struct iscsi_pdu p = {
+	    .opcode = ISCSI_OP_TEXT_REQ, .immediate = true, .flags = ISCSI_F_FINAL};
+	p.itt = 1;
+	p.ttt = ISCSI_TAG_RESERVED;
+	p.cmdsn = lo.res.expcmdsn;
+	p.expstatsn = lo.res.expstatsn;
+	p.data_len = (uint32_t)tb.len;
+	uint32_t total = 0;
+	bool hd = lo.res.params.header_digest == ISCSI_DIGEST_CRC32C;
+	bool dd = lo.res.params.data_digest == ISCSI_DIGEST_CRC32C;
+	if (hd || dd) {
+		pr_err("iscsi: discovery with digests is not supported; turn them off for the "
+		       "discovery portal\n");
+		rc = -EOPNOTSUPP;
+		goto close;
+	}
+	for (;;) {
+		uint8_t bhs[ISCSI_BHS_LEN];
+		iscsi_pdu_encode(&p, bhs);
+		rc = send_all(lo.conn, bhs, buf, p.data_len);
+		struct iscsi_pdu r;
+		if (!rc)
+			rc = login_recv(lo.conn, bhs, rx + total, LOGIN_BUF - total, &r,
+			                15 * NSEC_PER_SEC);
+		if (rc)
+			goto close;
+		if (r.opcode != ISCSI_OP_TEXT_RSP) {
+			pr_err("iscsi: discovery: expected a Text Response, got %s\n",
+			       iscsi_pdu_opcode_name(r.opcode));
+			rc = -EPROTO;
+			goto close;
+		}
+		total += r.data_len;
+		if (!(r.flags & ISCSI_F_CONTINUE))
+			break;
+		/* Ask for the rest: an empty Text Request carrying the target's TTT. */
+		p.ttt = r.ttt;
+		p.data_len = 0;
+		p.expstatsn = r.statsn + 1;
+	}
+	struct iscsi_sendtargets st;
+	struct iscsi_st_entry e;
+	unsigned n = 0;
+	iscsi_sendtargets_init(&st, rx, total);
+	const char *last = 0;
+	while ((rc = iscsi_sendtargets_next(&st, &e)) > 0) {
+		if (last == e.name)
+			continue; /* another portal of the same target */
+		last = e.name;
+		if (n < max) {
+			strncpy(names[n], e.name, ISCSI_NAME_MAX);
+			names[n][ISCSI_NAME_MAX] = 0;
+		}
+		n++;
+	}
+	rc = rc < 0 ? rc : (int)n;
+close:
+	net_close(lo.conn);
+out:
+	mm_free(MM_STORAGE, rx);
+	mm_free(MM_STORAGE, buf);
+	return rc;
+}
+
+void iscsi_session_dump(void)
+{
+	struct session *s = sess;
+	if (!s)
+		return;
+	con_printf("iscsi: %s: %lu commands, %lu PDUs out, %lu in, %lu R2Ts, %lu Data-Out, %lu "
+	           "NOPs, %lu recoveries (%u reinstated), %lu aborts, %lu LUN resets, %lu unit "
+	           "attentions, %lu digest errors\n",
+	           s->cfg.target, s->cmds, s->pdus_out, s->pdus_in, s->r2ts, s->data_out_pdus,
+	           s->nops, s->recoveries, s->reconnects, s->aborts, s->resets, s->ua_seen,
+	           s->digest_errors);
+}

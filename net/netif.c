@@ -1,0 +1,349 @@
+/*
+ * ethernetif for tether: moves frames between a struct nic and lwIP without
+ * copying them (see net/netif.h for the buffer ownership rules).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "kernel/assert.h"
+#include "kernel/console.h"
+#include "lwip/etharp.h"
+#include "lwip/ip.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/prot/tcp.h"
+#include "netif/ethernet.h"
+#include "lwip/memp.h"
+#include "lwip/pbuf.h"
+#include "lwip/stats.h"
+#include "net/netif.h"
+
+/* The RX wrapper: lwIP's custom pbuf plus the driver buffer under it.  The
+ * pbuf_custom must come first: lwIP hands the free callback a struct pbuf *. */
+struct nif_rxpbuf {
+	struct pbuf_custom pc;
+	struct nic_rxbuf *rb;
+};
+BUILD_ASSERT(sizeof(struct nif_rxpbuf) <= sizeof(struct pbuf_custom) + sizeof(void *));
+BUILD_ASSERT(offsetof(struct nif_rxpbuf, pc) == 0);
+
+static void nif_rx_free(struct pbuf *p)
+{
+	struct nif_rxpbuf *w = (struct nif_rxpbuf *)p;
+	struct nic_rxbuf *rb = w->rb;
+
+	memp_free(MEMP_NIF_RX, w);
+	nic_rx_release(rb);
+}
+
+static void nif_rx(struct nic *n, struct nic_rxbuf *rb, void *ctx)
+{
+	struct nif *nif = ctx;
+	unsigned q = rb->queue;
+	struct nif_rxpbuf *w;
+	struct pbuf *p;
+
+	ASSERT(rb->nic == n && q < NIC_MAX_QUEUES);
+	/* Small frames are copied and their buffer reposted at once: a stream
+	 * of tiny segments waiting in a socket must not pin a 2 KiB buffer
+	 * each and starve the queue. */
+	if (rb->len <= NIF_COPYBREAK && (p = pbuf_alloc(PBUF_RAW, rb->len, PBUF_RAM))) {
+		memcpy(p->payload, rb->data, rb->len);
+		nic_rx_release(rb);
+		nif->stats.rx_copied++;
+		goto input;
+	}
+	w = memp_malloc(MEMP_NIF_RX);
+	if (!w) {
+		nif->stats.rx_nowrap++;
+		n->stats[q].drops[NIC_DROP_STACK]++;
+		nic_rx_release(rb);
+		return;
+	}
+	w->rb = rb;
+	w->pc.custom_free_function = nif_rx_free;
+	p = pbuf_alloced_custom(PBUF_RAW, rb->len, PBUF_REF, &w->pc, rb->data, rb->len);
+	ASSERT(p); /* only fails for a length above the buffer, which it is not */
+input:
+	LINK_STATS_INC(link.recv);
+	if (nif->netif.input(p, &nif->netif) != ERR_OK) {
+		/* lwIP did not take it, so it is still ours to free. */
+		nif->stats.rx_refused++;
+		n->stats[q].drops[NIC_DROP_STACK]++;
+		LINK_STATS_INC(link.drop);
+		pbuf_free(p);
+	}
+}
+
+uint16_t nif_chksum(const void *data, int len)
+{
+	const uint8_t *p = data;
+	uint64_t sum = 0, w;
+	uint32_t t;
+
+	/* Eight bytes per step with end-around carry: the ones' complement
+	 * sum does not care how wide the words are, only that byte pairs keep
+	 * their position from the start.  Unaligned loads are fine on x86. */
+	for (; len >= 8; p += 8, len -= 8) {
+		__builtin_memcpy(&w, p, 8);
+		sum += w;
+		sum += sum < w;
+	}
+	if (len >= 4) {
+		__builtin_memcpy(&t, p, 4);
+		sum += t;
+		sum += sum < t;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t h;
+		__builtin_memcpy(&h, p, 2);
+		sum += h;
+		sum += sum < h;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		sum += *p; /* the odd byte is the low half of a little-endian word */
+		sum += sum < *p;
+	}
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+static void nif_tx_done(struct nic *n, void *cookie, void *ctx)
+{
+	(void)n;
+	(void)ctx;
+	pbuf_free(cookie);
+}
+
+/* Hand one frame (already referenced for the NIC) to the driver. */
+static int nif_xmit(struct nif *nif, struct pbuf *p)
+{
+	struct nic_frag frags[NIC_MAX_FRAGS];
+	unsigned nf = 0;
+
+	for (struct pbuf *q = p; q; q = q->next) {
+		if (q->len == 0)
+			continue;
+		ASSERT(nf < NIC_MAX_FRAGS); /* nif_linkoutput copied longer chains */
+		frags[nf].data = q->payload;
+		frags[nf].len = q->len;
+		nf++;
+	}
+	return nic_xmit(nif->nic, 0, frags, nf, p);
+}
+
+static void nif_flush_backlog(struct nif *nif)
+{
+	while (nif->bl_count) {
+		struct pbuf *p = nif->backlog[nif->bl_head];
+		int rc = nif_xmit(nif, p);
+		if (rc == -EBUSY)
+			return;
+		if (rc) {
+			nif->stats.tx_dropped++;
+			LINK_STATS_INC(link.drop);
+			pbuf_free(p);
+		}
+		nif->bl_head = (nif->bl_head + 1) % NIF_TX_BACKLOG;
+		nif->bl_count--;
+	}
+}
+
+static unsigned chain_frags(const struct pbuf *p)
+{
+	unsigned n = 0;
+
+	for (; p; p = p->next)
+		n += p->len != 0;
+	return n;
+}
+
+/* Queue a frame the driver now holds a reference to: straight to the ring,
+ * or behind the backlog so that frames leave in order. */
+static err_t nif_send(struct nif *nif, struct pbuf *p)
+{
+	int rc = nif->bl_count ? -EBUSY : nif_xmit(nif, p);
+
+	LINK_STATS_INC(link.xmit);
+	if (rc == 0)
+		return ERR_OK;
+	if (rc == -EBUSY && nif->bl_count < NIF_TX_BACKLOG) {
+		nif->backlog[(nif->bl_head + nif->bl_count) % NIF_TX_BACKLOG] = p;
+		nif->bl_count++;
+		nif->stats.tx_backlogged++;
+		return ERR_OK;
+	}
+	nif->stats.tx_dropped++;
+	LINK_STATS_INC(link.drop);
+	pbuf_free(p);
+	return rc == -EBUSY ? ERR_MEM : ERR_IF;
+}
+
+/*
+ * A bare TCP ACK over IPv4 without options or payload, as lwIP sends one
+ * for every second segment received: its 4-tuple key and ack number.
+ */
+static bool pure_ack(const struct pbuf *p, uint8_t key[12], uint32_t *ack)
+{
+	const uint8_t *f = p->payload;
+	const size_t ip = SIZEOF_ETH_HDR, tcp = ip + IP_HLEN;
+
+	if (p->next || p->len != tcp + TCP_HLEN)
+		return false;
+	if (f[12] != 0x08 || f[13] != 0x00 || f[ip] != 0x45 || f[ip + 9] != IP_PROTO_TCP)
+		return false;
+	if (f[tcp + 12] != (TCP_HLEN / 4) << 4 || f[tcp + 13] != TCP_ACK)
+		return false;
+	memcpy(key, f + ip + 12, 8); /* source and destination address */
+	memcpy(key + 8, f + tcp, 4); /* ports */
+	*ack = (uint32_t)f[tcp + 8] << 24 | (uint32_t)f[tcp + 9] << 16 |
+	       (uint32_t)f[tcp + 10] << 8 | f[tcp + 11];
+	return true;
+}
+
+void nif_flush_ack(struct nif *nif)
+{
+	struct pbuf *p = nif->ack;
+
+	if (!p)
+		return;
+	nif->ack = NULL;
+	nif_send(nif, p);
+}
+
+static err_t nif_linkoutput(struct netif *netif, struct pbuf *p)
+{
+	struct nif *nif = netif->state;
+	uint8_t key[12];
+	uint32_t ack;
+
+	if (chain_frags(p) > NIC_MAX_FRAGS) {
+		p = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+		if (!p) {
+			nif->stats.tx_nomem++;
+			LINK_STATS_INC(link.memerr);
+			return ERR_MEM;
+		}
+		nif->stats.tx_copied++;
+	} else {
+		pbuf_ref(p); /* the driver's, until tx_done */
+	}
+	if (!pure_ack(p, key, &ack)) {
+		nif_flush_ack(nif);
+		return nif_send(nif, p);
+	}
+	/*
+	 * A bare ACK waits until the end of the net thread's round; if a later
+	 * one for the same connection acknowledges more, it replaces it (ACKs
+	 * are cumulative), so a burst of received segments costs the peer one
+	 * ACK, as GRO gives Linux.  Duplicate ACKs (same number) are never
+	 * merged: they carry the peer's fast-retransmit signal.
+	 */
+	if (nif->ack) {
+		if (memcmp(key, nif->ack_key, sizeof(key)) == 0 &&
+		    (int32_t)(ack - nif->ack_seq) > 0) {
+			pbuf_free(nif->ack);
+			nif->ack = NULL;
+			nif->stats.tx_acks_merged++;
+		} else {
+			nif_flush_ack(nif);
+		}
+	}
+	nif->ack = p;
+	nif->ack_seq = ack;
+	memcpy(nif->ack_key, key, sizeof(key));
+	return ERR_OK;
+}
+
+static err_t nif_netif_init(struct netif *netif)
+{
+	struct nif *nif = netif->state;
+
+	netif->name[0] = 'e';
+	netif->name[1] = 'n';
+	netif->hwaddr_len = ETH_HWADDR_LEN;
+	memcpy(netif->hwaddr, nif->nic->mac, ETH_HWADDR_LEN);
+	netif->mtu = NIC_MTU;
+	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+	netif->output = etharp_output;
+	netif->linkoutput = nif_linkoutput;
+	return ERR_OK;
+}
+
+static void nif_kick_nop(struct nic *n, unsigned q, void *ctx)
+{
+	(void)n;
+	(void)q;
+	(void)ctx;
+}
+
+int nif_attach(struct nif *nif, struct nic *nic, unsigned index, const char *name, nic_kick_fn kick)
+{
+	int rc;
+
+	memset(nif, 0, sizeof(*nif));
+	nif->nic = nic;
+	nif->index = index;
+	strncpy(nif->name, name, sizeof(nif->name) - 1);
+	nic->rx = nif_rx;
+	nic->tx_done = nif_tx_done;
+	nic->kick = kick;
+	nic->ctx = nif;
+	rc = nic->ops->open(nic);
+	if (rc) {
+		pr_err("net: %s (%s): open failed: %d\n", nif->name, nic->ops->name, rc);
+		goto err_open;
+	}
+	if (!netif_add(&nif->netif, NULL, NULL, NULL, nif, nif_netif_init, ethernet_input)) {
+		rc = -ENOMEM;
+		goto err_add;
+	}
+	netif_set_up(&nif->netif);
+	nif_check_link(nif);
+	return 0;
+
+err_add:
+	/* The device stays open, but nothing polls it: its interrupts go nowhere. */
+err_open:
+	nic->kick = nif_kick_nop;
+	return rc;
+}
+
+int nif_poll(struct nif *nif, unsigned q, int budget)
+{
+	int n = nif->nic->ops->poll(nif->nic, q, budget);
+
+	nif_flush_backlog(nif);
+	return n;
+}
+
+void nif_check_link(struct nif *nif)
+{
+	bool up = !nif->nic->ops->link_up || nif->nic->ops->link_up(nif->nic);
+
+	if (up && !netif_is_link_up(&nif->netif))
+		netif_set_link_up(&nif->netif);
+	else if (!up && netif_is_link_up(&nif->netif))
+		netif_set_link_down(&nif->netif);
+}
+
+void nif_dump(const struct nif *nif)
+{
+	const struct nif_stats *s = &nif->stats;
+
+	con_printf(
+	    "net: %s: rx copied %llu no-wrapper %llu refused %llu; tx copied %llu no-mem %llu "
+	    "backlogged %llu dropped %llu acks-merged %llu (backlog now %u)\n",
+	    nif->name, (unsigned long long)s->rx_copied, (unsigned long long)s->rx_nowrap,
+	    (unsigned long long)s->rx_refused, (unsigned long long)s->tx_copied,
+	    (unsigned long long)s->tx_nomem, (unsigned long long)s->tx_backlogged,
+	    (unsigned long long)s->tx_dropped, (unsigned long long)s->tx_acks_merged,
+	    nif->bl_count);
+}

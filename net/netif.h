@@ -1,0 +1,91 @@
+/*
+ * The glue between a NIC (net/nic.h) and an lwIP struct netif.
+ *
+ * RX is zero copy: each frame the driver delivers is wrapped in a
+ * struct pbuf_custom over the driver's own buffer; when lwIP (or a socket
+ * reader) frees the last reference, the buffer goes back to its queue with
+ * nic_rx_release().  Frames up to NIF_COPYBREAK bytes (ACKs, small
+ * requests) are copied into lwIP's heap instead and the buffer goes back at
+ * once.
+ * TX is zero copy too: the pbuf chain becomes the NIC's fragment list and is
+ * held (pbuf_ref) until the driver's tx_done.  Only a chain of more than
+ * NIC_MAX_FRAGS pieces is copied into one PBUF_RAM first.  When the ring is
+ * full, frames wait in a small backlog, in order, and go out on the next
+ * completion.  Bare TCP ACKs are held until the end of the net thread's
+ * round and merged with later ones (nif_flush_ack()).
+ *
+ * Context: everything here runs in the net thread, except the kick
+ * function given to nif_attach(), which the driver calls from its
+ * interrupt handler.
+ */
+#ifndef NET_NETIF_H
+#define NET_NETIF_H
+
+#include <stdint.h>
+
+#include "lwip/netif.h"
+#include "net/netcfg.h"
+#include "net/nic.h"
+
+#define NIF_TX_BACKLOG 256 /* frames waiting for a full TX ring; beyond: dropped */
+#define NIF_COPYBREAK  256 /* RX frames up to this size are copied, not wrapped */
+
+struct nif_stats {
+	uint64_t rx_copied;  /* small frames copied (NIF_COPYBREAK) */
+	uint64_t rx_nowrap;  /* no RX wrapper left: frame dropped */
+	uint64_t rx_refused; /* lwIP's input refused the frame */
+	uint64_t tx_copied;  /* chain too long for the NIC: copied */
+	uint64_t tx_nomem;   /* copy needed but no heap: dropped */
+	uint64_t tx_backlogged;
+	uint64_t tx_dropped;     /* backlog full, or xmit failed */
+	uint64_t tx_acks_merged; /* bare ACKs replaced by a later one */
+};
+
+struct nif {
+	struct netif netif;
+	struct nic *nic;
+	unsigned index; /* position in net.c's table */
+	char name[NETCFG_IFNAME_MAX];
+	struct pbuf *backlog[NIF_TX_BACKLOG];
+	unsigned bl_head, bl_count;
+	struct pbuf *ack; /* a bare TCP ACK held back until nif_flush_ack() */
+	uint32_t ack_seq;
+	uint8_t ack_key[12];
+	struct nif_stats stats;
+};
+
+/*
+ * Bind nif to nic, open the device and add the lwIP netif (no address yet,
+ * not default, administratively up; link state from the driver).  kick is
+ * installed as the NIC's interrupt-time callback, with nif as its ctx.
+ * name is what the node calls it (ifname= or the driver's name).
+ * Returns 0 or -errno from the driver's open.  Net thread, once per NIC.
+ */
+int nif_attach(struct nif *nif, struct nic *nic, unsigned index, const char *name,
+               nic_kick_fn kick);
+
+/*
+ * Deliver up to budget frames from RX queue q into lwIP and reap TX
+ * completions, then push any TX backlog.  Returns the driver's count: equal
+ * to budget means more may be waiting (the queue's interrupt stays masked).
+ * Net thread.
+ */
+int nif_poll(struct nif *nif, unsigned q, int budget);
+
+/*
+ * Send the bare TCP ACK held back in this round, if any.  The net thread
+ * calls it at the end of every round, before it sleeps.  Net thread.
+ */
+void nif_flush_ack(struct nif *nif);
+
+/* Refresh the lwIP link state from the driver.  Net thread. */
+void nif_check_link(struct nif *nif);
+
+/* lwIP's LWIP_CHKSUM: the Internet checksum of data[0..len), not inverted,
+ * in the byte order lwIP expects.  Any context. */
+uint16_t nif_chksum(const void *data, int len);
+
+/* Print this interface's counters.  Net thread. */
+void nif_dump(const struct nif *nif);
+
+#endif
