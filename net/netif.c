@@ -10,13 +10,13 @@
 #include "kernel/console.h"
 #include "lwip/etharp.h"
 #include "lwip/ip.h"
-#include "lwip/prot/ip4.h"
-#include "lwip/prot/tcp.h"
-#include "netif/ethernet.h"
 #include "lwip/memp.h"
 #include "lwip/pbuf.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/prot/tcp.h"
 #include "lwip/stats.h"
 #include "net/netif.h"
+#include "netif/ethernet.h"
 
 /* The RX wrapper: lwIP's custom pbuf plus the driver buffer under it.  The
  * pbuf_custom must come first: lwIP hands the free callback a struct pbuf *. */
@@ -36,14 +36,12 @@ static void nif_rx_free(struct pbuf *p)
 	nic_rx_release(rb);
 }
 
-static void nif_rx(struct nic *n, struct nic_rxbuf *rb, void *ctx)
+/* The frame as a pbuf, or NULL when it had to be dropped (buffer returned). */
+static struct pbuf *nif_rx_pbuf(struct nif *nif, struct nic_rxbuf *rb)
 {
-	struct nif *nif = ctx;
-	unsigned q = rb->queue;
 	struct nif_rxpbuf *w;
 	struct pbuf *p;
 
-	ASSERT(rb->nic == n && q < NIC_MAX_QUEUES);
 	/* Small frames are copied and their buffer reposted at once: a stream
 	 * of tiny segments waiting in a socket must not pin a 2 KiB buffer
 	 * each and starve the queue. */
@@ -51,20 +49,33 @@ static void nif_rx(struct nic *n, struct nic_rxbuf *rb, void *ctx)
 		memcpy(p->payload, rb->data, rb->len);
 		nic_rx_release(rb);
 		nif->stats.rx_copied++;
-		goto input;
+		return p;
 	}
 	w = memp_malloc(MEMP_NIF_RX);
 	if (!w) {
 		nif->stats.rx_nowrap++;
-		n->stats[q].drops[NIC_DROP_STACK]++;
 		nic_rx_release(rb);
-		return;
+		return NULL;
 	}
 	w->rb = rb;
 	w->pc.custom_free_function = nif_rx_free;
 	p = pbuf_alloced_custom(PBUF_RAW, rb->len, PBUF_REF, &w->pc, rb->data, rb->len);
 	ASSERT(p); /* only fails for a length above the buffer, which it is not */
-input:
+	return p;
+}
+
+static void nif_rx(struct nic *n, struct nic_rxbuf *rb, void *ctx)
+{
+	struct nif *nif = ctx;
+	unsigned q = rb->queue;
+	struct pbuf *p;
+
+	ASSERT(rb->nic == n && q < NIC_MAX_QUEUES);
+	p = nif_rx_pbuf(nif, rb);
+	if (!p) {
+		n->stats[q].drops[NIC_DROP_STACK]++;
+		return;
+	}
 	LINK_STATS_INC(link.recv);
 	if (nif->netif.input(p, &nif->netif) != ERR_OK) {
 		/* lwIP did not take it, so it is still ours to free. */

@@ -35,7 +35,13 @@
 
 #define ISCSI_CHAP_MD5           5
 #define ISCSI_CHAP_SHA256        7
-#define ISCSI_CHAP_OFFER         "7,5" /* CHAP_A value we send, in preference order */
+/*
+ * CHAP_A value we send, in preference order.  MD5 first: tgt (and other
+ * targets written to RFC 3720 drafts) take 7 to mean SHA-1 and would answer
+ * a SHA-256 response with a SHA-1 check; a target that supports only
+ * SHA-256 still picks 7 from this list.
+ */
+#define ISCSI_CHAP_OFFER "5,7"
 #define ISCSI_CHAP_DIGEST_MAX    32    /* largest response (SHA-256) */
 #define ISCSI_CHAP_CHALLENGE_MAX 1024  /* longest target challenge accepted */
 #define ISCSI_CHAP_SECRET_MIN    12    /* RFC 7143 §12.1.3 without IPsec */

@@ -11,10 +11,10 @@
 #define ID_INITIATOR  2
 #define ID_NIC        3
 #define ID_TARGET     4
-#define CONTROL_MIN   16 /* header + extensions + initiator/NIC0/target0 offsets */
-#define INITIATOR_LEN 76
-#define NIC_LEN       104
-#define TARGET_LEN    56
+#define CONTROL_MIN   14 /* header + extensions + initiator/NIC0/target0 offsets */
+#define INITIATOR_LEN 74
+#define NIC_LEN       102
+#define TARGET_LEN    54
 
 #define FL_VALID                0x01
 #define FL_BOOT_SELECTED        0x02
@@ -146,7 +146,7 @@ static int parse_initiator(struct ctx *c, uint16_t off, struct iscsi_ibft *out)
 	out->initiator_boot_selected = (s[5] & FL_BOOT_SELECTED) != 0;
 	if (!out->initiator_valid)
 		return 0;
-	rc = string(c, s + 72, out->initiator_name, sizeof(out->initiator_name), false, NULL);
+	rc = string(c, s + 70, out->initiator_name, sizeof(out->initiator_name), false, NULL);
 	if (rc == 0 && !printable(out->initiator_name))
 		rc = bad(c, "initiator name not printable");
 	return rc;
@@ -166,20 +166,20 @@ static int parse_nic(struct ctx *c, uint16_t off, struct iscsi_ibft_nic *n)
 	n->global = (s[5] & FL_NIC_GLOBAL) != 0;
 	if (!n->valid)
 		return 0;
-	memcpy(n->ip, s + 8, 16);
-	n->prefix = s[24];
-	n->origin = s[25];
+	memcpy(n->ip, s + 6, 16);
+	n->prefix = s[22];
+	n->origin = s[23];
 	n->dhcp = n->origin == ISCSI_IBFT_ORIGIN_DHCP;
-	memcpy(n->gateway, s + 26, 16);
-	memcpy(n->dns[0], s + 42, 16);
-	memcpy(n->dns[1], s + 58, 16);
-	memcpy(n->dhcp_server, s + 74, 16);
-	n->vlan = le16(s + 90);
-	memcpy(n->mac, s + 92, 6);
-	n->pci_bdf = le16(s + 98);
+	memcpy(n->gateway, s + 24, 16);
+	memcpy(n->dns[0], s + 40, 16);
+	memcpy(n->dns[1], s + 56, 16);
+	memcpy(n->dhcp_server, s + 72, 16);
+	n->vlan = le16(s + 88);
+	memcpy(n->mac, s + 90, 6);
+	n->pci_bdf = le16(s + 96);
 	if (n->prefix > (iscsi_addr_is_v4mapped(n->ip) ? 32 : 128))
 		return bad(c, "NIC subnet prefix too long for its address");
-	return string(c, s + 100, n->hostname, sizeof(n->hostname), false, NULL);
+	return string(c, s + 98, n->hostname, sizeof(n->hostname), false, NULL);
 }
 
 static int parse_target(struct ctx *c, uint16_t off, struct iscsi_ibft_target *t)
@@ -195,25 +195,25 @@ static int parse_target(struct ctx *c, uint16_t off, struct iscsi_ibft_target *t
 	t->boot_selected = (s[5] & FL_BOOT_SELECTED) != 0;
 	if (!t->valid)
 		return 0;
-	memcpy(t->ip, s + 8, 16);
-	t->port = le16(s + 24);
-	memcpy(t->lun, s + 26, 8);
-	t->chap_type = s[34];
-	t->nic_index = s[35];
+	memcpy(t->ip, s + 6, 16);
+	t->port = le16(s + 22);
+	memcpy(t->lun, s + 24, 8);
+	t->chap_type = s[32];
+	t->nic_index = s[33];
 	if (t->chap_type > ISCSI_IBFT_CHAP_MUTUAL)
 		return bad(c, "unknown CHAP type");
-	rc = string(c, s + 36, t->name, sizeof(t->name), false, NULL);
+	rc = string(c, s + 34, t->name, sizeof(t->name), false, NULL);
 	if (rc == 0 && !printable(t->name))
 		rc = bad(c, "target name not printable");
 	if (rc == 0)
-		rc = string(c, s + 40, t->chap_name, sizeof(t->chap_name), false, NULL);
+		rc = string(c, s + 38, t->chap_name, sizeof(t->chap_name), false, NULL);
 	if (rc == 0)
-		rc = string(c, s + 44, t->chap_secret, sizeof(t->chap_secret), true,
+		rc = string(c, s + 42, t->chap_secret, sizeof(t->chap_secret), true,
 		            &t->chap_secret_len);
 	if (rc == 0)
-		rc = string(c, s + 48, t->rchap_name, sizeof(t->rchap_name), false, NULL);
+		rc = string(c, s + 46, t->rchap_name, sizeof(t->rchap_name), false, NULL);
 	if (rc == 0)
-		rc = string(c, s + 52, t->rchap_secret, sizeof(t->rchap_secret), true,
+		rc = string(c, s + 50, t->rchap_secret, sizeof(t->rchap_secret), true,
 		            &t->rchap_secret_len);
 	return rc;
 }
@@ -255,16 +255,16 @@ int iscsi_ibft_parse(const uint8_t *table, size_t avail, struct iscsi_ibft *out,
 		return bad(&c, "control structure length out of bounds");
 	out->single_login = (ctl[5] & FL_CONTROL_SINGLE_LOGIN) != 0;
 
-	rc = parse_initiator(&c, le16(ctl + 10), out);
+	rc = parse_initiator(&c, le16(ctl + 8), out);
 	if (rc == 0)
-		rc = parse_nic(&c, le16(ctl + 12), &out->nic[0]);
+		rc = parse_nic(&c, le16(ctl + 10), &out->nic[0]);
 	if (rc == 0)
-		rc = parse_target(&c, le16(ctl + 14), &out->target[0]);
+		rc = parse_target(&c, le16(ctl + 12), &out->target[0]);
 	/* the second pair is optional: older tables stop the control structure early */
+	if (rc == 0 && ctl_len >= 16)
+		rc = parse_nic(&c, le16(ctl + 14), &out->nic[1]);
 	if (rc == 0 && ctl_len >= 18)
-		rc = parse_nic(&c, le16(ctl + 16), &out->nic[1]);
-	if (rc == 0 && ctl_len >= 20)
-		rc = parse_target(&c, le16(ctl + 18), &out->target[1]);
+		rc = parse_target(&c, le16(ctl + 16), &out->target[1]);
 	return rc;
 }
 

@@ -115,8 +115,14 @@ static int from_ibft(void)
 		return -ENOENT;
 	if (iscsi_ibft_parse((const uint8_t *)IBFT_LO + off, IBFT_HI - IBFT_LO - off, &ibft,
 	                     &why)) {
+		const uint8_t *t = (const uint8_t *)IBFT_LO + off;
+		uint32_t len = t[4] | t[5] << 8 | t[6] << 16 | (uint32_t)t[7] << 24;
 		pr_err("iscsi: the iBFT at %#lx is malformed (%s); ignoring it\n", IBFT_LO + off,
 		       why);
+		/* The raw table at loglevel=7, for a bug report. */
+		for (uint32_t i = 0; i < len && i < 1024; i += 8)
+			pr_debug("iscsi: ibft %04x: %02x %02x %02x %02x %02x %02x %02x %02x\n", i, t[i],
+				 t[i + 1], t[i + 2], t[i + 3], t[i + 4], t[i + 5], t[i + 6], t[i + 7]);
 		return -EINVAL;
 	}
 	const struct iscsi_ibft_target *t = iscsi_ibft_boot_target(&ibft);

@@ -530,10 +530,11 @@ int iscsi_login_rx(struct iscsi_login *l, const uint8_t bhs[ISCSI_BHS_LEN], cons
 		            " during login", 0);
 	if (p.itt != l->cfg->itt)
 		return fail(l, -EPROTO, "login response carries a foreign task tag", 0, 0, 0);
-	if (memcmp(p.isid, l->cfg->isid, 6) != 0)
-		return fail(l, -EPROTO, "login response carries a foreign ISID", 0, 0, 0);
+	/* Status first: targets need not echo our ISID in a failure response. */
 	if (p.status_class != 0)
 		return status_error(l, &p, data, len);
+	if (memcmp(p.isid, l->cfg->isid, 6) != 0)
+		return fail(l, -EPROTO, "login response carries a foreign ISID", 0, 0, 0);
 	if (p.version_min != ISCSI_VERSION)
 		return fail(l, -EPROTONOSUPPORT, "target chose an iSCSI version other than 0", 0, 0,
 		            0);

@@ -400,8 +400,8 @@ static int rx_data_in(struct session *s, const struct iscsi_pdu *p)
 	if (!rc && (pad || (s->dd && p->data_len)))
 		rc = recv_exact(s, tail, pad + (s->dd && p->data_len ? ISCSI_DIGEST_LEN : 0));
 	if (!rc && s->dd && p->data_len) {
-		uint32_t crc = iscsi_crc32c_extend(0xFFFFFFFFu, t->buf + p->offset, p->data_len);
-		crc = iscsi_crc32c_extend(crc, tail, pad) ^ 0xFFFFFFFFu;
+		uint32_t crc = iscsi_crc32c(t->buf + p->offset, p->data_len);
+		crc = iscsi_crc32c_extend(crc, tail, pad);
 		if (crc != iscsi_crc32c_get(tail + pad)) {
 			s->digest_errors++;
 			rc = -EBADMSG;

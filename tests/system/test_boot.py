@@ -9,7 +9,7 @@ PARTITIONS = ["kernel", "pagetables", "kstacks", "net-general", "net-storage", "
 
 def test_banner_and_partition_map():
     b = boot("app=selftest -- libc")
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     b.require("tether 0.", "Command line:", "Memory: 127 MiB RAM, 9 partitions")
     for name in PARTITIONS:
         row = [l for l in b.log.splitlines() if re.search(rf"\]   {re.escape(name)} +0x", l)]
@@ -32,16 +32,16 @@ def test_every_line_has_a_monotonic_timestamp():
 
 def test_selftest_passes():
     b = boot("app=selftest")
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     results = re.findall(r"selftest: ([a-z-]+): (ok|FAIL)", b.log)
     assert len(results) == 15, b  # 14 checks; "pools" reports two lines
-    assert all(r == "ok" for _, r in results), b
+    assert all(r == "ok" for _, r in results), str(b)
     b.require("selftest: 14 checks, 14 passed, 0 failed", "tether: exit 0")
 
 
 def test_selftest_unknown_check_fails():
     b = boot("app=selftest -- libc nosuchcheck")
-    assert b.status == qemu_status(1), b
+    assert b.status == qemu_status(1), str(b)
     b.require("no check named 'nosuchcheck'")
 
 
@@ -53,12 +53,12 @@ def test_app_arguments_after_double_dash():
 def test_elf64_boots_too():
     # The ELF64 keeps symbols for gdb; its Multiboot header lets loaders boot it as is.
     b = boot("app=selftest -- libc", image=ELF)
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
 
 
 def test_heap_exhaustion_leaves_other_partitions_intact():
     b = boot("app=selftest -- heap-exhaustion", mem=64)
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     line = b.lines("selftest: heap-exhaustion:")[0]
     assert ": ok" in line and "other partitions untouched" in line, line
     # the exit report shows the app heap full and failing, the others not

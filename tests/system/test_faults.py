@@ -12,12 +12,12 @@ REGS = ["RIP:", "RSP:", "RBP:", "RAX:", "RBX:", "RCX:", "RDX:", "RSI:", "RDI:", 
 
 
 def trace(b):
-    assert "Call trace:" in b.log, b
+    assert "Call trace:" in b.log, str(b)
     return b.log.split("Call trace:")[1]
 
 
 def check_dump(b):
-    assert b.status == qemu_status(EXIT_PANIC), b
+    assert b.status == qemu_status(EXIT_PANIC), str(b)
     for r in REGS:
         assert r in b.log, f"{r} missing from the register dump:\n{b.log}"
     b.require("tether: exit 100")
@@ -28,28 +28,28 @@ def test_page_fault():
     check_dump(b)
     b.require("CPU exception 14 (#PF page fault)", "CR2: 00000000bffff000",
               "page fault: write of an unmapped page at 00000000bffff000")
-    assert re.search(r"\] crash_page_fault\+0x", trace(b)), b
+    assert re.search(r"\] crash_page_fault\+0x", trace(b)), str(b)
 
 
 def test_null_pointer():
     b = boot("app=crash -- nullptr", mem=64)
     check_dump(b)
     b.require("NULL pointer dereference")
-    assert "crash_null_pointer+0x" in trace(b), b
+    assert "crash_null_pointer+0x" in trace(b), str(b)
 
 
 def test_divide_by_zero():
     b = boot("app=crash -- divzero", mem=64)
     check_dump(b)
     b.require("CPU exception 0 (#DE divide error)", "in thread 'crash'")
-    assert "crash_divide_by_zero+0x" in trace(b), b
+    assert "crash_divide_by_zero+0x" in trace(b), str(b)
 
 
 def test_thread_stack_overflow_hits_guard_page():
     b = boot("app=crash -- stackoverflow", mem=64)
     check_dump(b)
     b.require("STACK OVERFLOW: thread 'overflow' ran off the bottom of its stack")
-    assert "crash_recurse" in trace(b), b
+    assert "crash_recurse" in trace(b), str(b)
     assert "repeated" in trace(b)
 
 

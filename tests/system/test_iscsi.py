@@ -70,7 +70,7 @@ def test_write_64mib_checked_on_host(tmp_path, tgt, nic):
     lun = lun_file(tmp_path)
     tgt.add_target(1, IQN, lun)
     b = node(tgt, f"app=blkcheck {netroot()} -- info write 7 4096 {64 * MiB}", nic=nic)
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     assert re.search(r"blkcheck: info blocksize=512 blocks=196608 vendor=\S+ product=\S+",
                      b.log), b
     w = line(b, "blkcheck: write offset=4096")
@@ -89,11 +89,11 @@ def test_host_writes_node_verifies_and_reads(tmp_path, tgt, nic):
     b = node(tgt, f"app=blkcheck {netroot()} -- verify 99 0 {32 * MiB} read 0 {8 * MiB} "
                   f"verify 98 0 4096", nic=nic)
     # the last verify uses another seed: it must fail, and say where
-    assert b.status == qemu_status(1), b
-    assert f"blkcheck: verify offset=0 length={32 * MiB} ok MBps=" in b.log, b
+    assert b.status == qemu_status(1), str(b)
+    assert f"blkcheck: verify offset=0 length={32 * MiB} ok MBps=" in b.log, str(b)
     r = line(b, "blkcheck: read offset=0")
     assert f"sha256={pattern_sha256(99, 0, 8 * MiB)}" in r, r
-    assert "blkcheck: verify offset=0 length=4096 MISMATCH first=0 count=512" in b.log, b
+    assert "blkcheck: verify offset=0 length=4096 MISMATCH first=0 count=512" in b.log, str(b)
 
 
 def test_one_way_chap(tmp_path, tgt):
@@ -101,7 +101,7 @@ def test_one_way_chap(tmp_path, tgt):
     tgt.add_target(1, IQN, lun, chap=("nodeuser", "nodesecret12"))
     b = node(tgt, f"app=blkcheck {netroot(creds='nodeuser:nodesecret12@')} -- "
                   f"write 3 0 {MiB} verify 3 0 {MiB}")
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     assert host_check(lun, 3, 0, MiB) == "ok"
 
 
@@ -110,8 +110,8 @@ def test_wrong_chap_secret_is_refused_clearly(tmp_path, tgt):
     tgt.add_target(1, IQN, lun, chap=("nodeuser", "nodesecret12"))
     b = node(tgt, f"app=blkcheck rd.iscsi.timeout=5 {netroot(creds='nodeuser:wrongsecret1@')} "
                   f"-- write 3 0 {MiB}", timeout=120)
-    assert b.status == qemu_status(3), b
-    assert re.search(r"authentication failed.*CHAP secret", b.log), b
+    assert b.status == qemu_status(3), str(b)
+    assert re.search(r"authentication failed: check the CHAP user name and secret", b.log), str(b)
     assert host_check(lun, 3, 0, MiB) != "ok"
 
 
@@ -121,7 +121,7 @@ def test_mutual_chap(tmp_path, tgt):
                    mutual=("targetuser", "targetsecret"))
     creds = "nodeuser:nodesecret12:targetuser:targetsecret@"
     b = node(tgt, f"app=blkcheck {netroot(creds=creds)} -- write 5 0 {MiB} verify 5 0 {MiB}")
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
 
 
 def test_target_failing_mutual_authentication_is_refused(tmp_path, tgt):
@@ -131,8 +131,8 @@ def test_target_failing_mutual_authentication_is_refused(tmp_path, tgt):
     creds = "nodeuser:nodesecret12:targetuser:targetsecret@"
     b = node(tgt, f"app=blkcheck rd.iscsi.timeout=5 {netroot(creds=creds)} -- write 5 0 {MiB}",
              timeout=120)
-    assert b.status == qemu_status(3), b
-    assert re.search(r"(?i)mutual", b.log), b
+    assert b.status == qemu_status(3), str(b)
+    assert re.search(r"(?i)mutual", b.log), str(b)
     assert host_check(lun, 5, 0, MiB) != "ok"
 
 
@@ -142,7 +142,7 @@ def test_header_and_data_digests(tmp_path, tgt, nic):
     tgt.add_target(1, IQN, lun, params={"HeaderDigest": "CRC32C", "DataDigest": "CRC32C"})
     b = node(tgt, f"app=blkcheck iscsi.header_digest=crc32c iscsi.data_digest=crc32c {netroot()} "
                   f"-- write 11 0 {16 * MiB} verify 11 0 {16 * MiB}", nic=nic)
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     b.require("digests: header CRC32C, data CRC32C")
     assert host_check(lun, 11, 0, 16 * MiB) == "ok"
 
@@ -153,7 +153,7 @@ def test_discovery(tmp_path, tgt):
     tgt.add_target(2, "iqn.2026-11.org.tether.test:second", second)
     b = node(tgt, f"app=blkcheck netroot=iscsi:{PORTAL}::3260:1: "
                   f"rd.iscsi.target=iqn.2026-11.org.tether.test:second -- write 2 0 {MiB}")
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     b.require("found 2 targets", "iqn.2026-11.org.tether.test:first")
     assert host_check(second, 2, 0, MiB) == "ok"
 
@@ -168,7 +168,7 @@ def test_target_parameter_sets(tmp_path, tgt, params):
     lun = lun_file(tmp_path)
     tgt.add_target(1, IQN, lun, params=params)
     b = node(tgt, f"app=blkcheck {netroot()} -- write 21 0 {8 * MiB} verify 21 0 {8 * MiB}")
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     assert host_check(lun, 21, 0, 8 * MiB) == "ok"
 
 
@@ -194,7 +194,7 @@ def test_target_restart_during_64mib_write(tmp_path, tgt, nic):
     tgt.restart(down_seconds=3)
     th.join(600)
     b = result["b"]
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     b.require("reinstated", f"blkcheck: verify offset=0 length={64 * MiB} ok")
     assert host_check(lun, 13, 0, 64 * MiB) == "ok"
 
@@ -204,7 +204,7 @@ def test_storage_survives_exhausted_app_heap_and_net_general(tmp_path, tgt):
     tgt.add_target(1, IQN, lun)
     b = node(tgt, f"app=blkcheck {netroot()} -- exhaust write 17 0 {16 * MiB} "
                   f"verify 17 0 {16 * MiB}")
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     ex = line(b, "blkcheck: exhaust")
     assert re.search(r"app heap full after \d+ KiB", ex) and "net-general full" in ex, ex
     assert host_check(lun, 17, 0, 16 * MiB) == "ok"
@@ -230,6 +230,6 @@ def test_pxe_sanhook_ibft(tmp_path, tgt, nic):
              f"user,id=n0,restrict=on,tftp={tftp},bootfile=boot.ipxe,{tgt.guestfwd()}",
              "-device", f"{nic},netdev=n0"]
     b = boot(extra=extra, timeout=300, direct=False)
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     b.require("target from the iBFT", f"blkcheck: verify offset=0 length={4 * MiB} ok")
     assert host_check(lun, 19, 0, 4 * MiB) == "ok"

@@ -23,7 +23,7 @@ USER1 = ["-netdev", "user,id=n1,restrict=on,net=10.0.3.0/24"]
 ])
 def test_dhcp_offer_on_one_nic(device, mode):
     b = boot("app=nictest", extra=USER0 + ["-device", f"{device},netdev=n0"])
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     b.require("nictest: eth0: DHCPOFFER 10.0.2.15 from 10.0.2.2: TX and RX ok",
               f"queue, {mode}")
 
@@ -31,7 +31,7 @@ def test_dhcp_offer_on_one_nic(device, mode):
 def test_two_nics_at_once():
     b = boot("app=nictest", extra=USER0 + ["-device", "virtio-net-pci,netdev=n0"] +
              USER1 + ["-device", "e1000,netdev=n1"])
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     b.require("eth0: DHCPOFFER 10.0.2.15", "eth1: DHCPOFFER 10.0.3.15")
 
 
@@ -40,7 +40,7 @@ def test_nics_behind_a_bridge_sharing_an_irq():
         "-device", "pci-bridge,id=br1,chassis_nr=1",
         "-device", "virtio-net-pci,bus=br1,addr=1,netdev=n0,vectors=0",
         "-device", "e1000,bus=br1,addr=2,netdev=n1"])
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     b.require("PCI bridge to [bus 01]", "eth0: DHCPOFFER", "eth1: DHCPOFFER")
 
 
@@ -49,13 +49,13 @@ def test_virtio_bar_above_4g_is_mapped():
     b = boot("app=nictest", extra=["-object", "memory-backend-ram,id=m1,size=4G",
                                    "-device", "ivshmem-plain,memdev=m1"] + USER0 +
              ["-device", "virtio-net-pci,netdev=n0"])
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     b.require("reg 0x20: [mem 0x2", "eth0: DHCPOFFER 10.0.2.15")
 
 
 def test_no_nic_fails_cleanly():
     b = boot("app=nictest")
-    assert b.status == qemu_status(1), b
+    assert b.status == qemu_status(1), str(b)
     b.require("no NIC found")
 
 
@@ -63,14 +63,14 @@ def test_no_nic_fails_cleanly():
                                     "e1000"])
 def test_tx_ring_full_recovers_on_completions(device):
     b = boot("app=nictest -- txburst 20000", extra=USER0 + ["-device", f"{device},netdev=n0"])
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     b.require("txburst: 20000 sent, 20000 completed")
 
 
 @pytest.mark.parametrize("device", ["virtio-net-pci", "e1000"])
 def test_rx_pool_exhaustion_counted_and_recovered(device):
     b = boot("app=nictest -- rxhold 1000", extra=USER0 + ["-device", f"{device},netdev=n0"])
-    assert b.status == qemu_status(0), b
+    assert b.status == qemu_status(0), str(b)
     b.require("pool ran dry and was counted", "eth0: DHCPOFFER 10.0.2.15")
 
 

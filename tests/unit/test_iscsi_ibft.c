@@ -77,41 +77,41 @@ static size_t build(void)
 	memcpy(tbl + 16, "TESTIBFT", 8);
 
 	uint8_t *c = tbl + OFF_CONTROL;
-	hdr(c, 1, 20, 0, 0);
-	le16(c + 10, OFF_INIT);
-	le16(c + 12, OFF_NIC);
-	le16(c + 14, OFF_TGT);
+	hdr(c, 1, 18, 0, 0);
+	le16(c + 8, OFF_INIT);
+	le16(c + 10, OFF_NIC);
+	le16(c + 12, OFF_TGT);
 
 	uint8_t *i = tbl + OFF_INIT;
 	hdr(i, 2, 76, 0, 0x03);
-	str(i + 72, "iqn.2026-01.org.tether:host1", 28);
+	str(i + 70, "iqn.2026-01.org.tether:host1", 28);
 
 	uint8_t *n = tbl + OFF_NIC;
 	hdr(n, 3, 104, 0, 0x07);
-	v4(n + 8, 10, 0, 2, 15);
-	n[24] = 24;
-	n[25] = 3;
-	v4(n + 26, 10, 0, 2, 2);
-	v4(n + 42, 10, 0, 2, 3);
-	v4(n + 58, 8, 8, 8, 8);
-	v4(n + 74, 10, 0, 2, 2);
-	le16(n + 90, 100);
-	memcpy(n + 92, "\x52\x54\x00\x12\x34\x56", 6);
-	le16(n + 98, 0x0018);
-	str(n + 100, "node1", 5);
+	v4(n + 6, 10, 0, 2, 15);
+	n[22] = 24;
+	n[23] = 3;
+	v4(n + 24, 10, 0, 2, 2);
+	v4(n + 40, 10, 0, 2, 3);
+	v4(n + 56, 8, 8, 8, 8);
+	v4(n + 72, 10, 0, 2, 2);
+	le16(n + 88, 100);
+	memcpy(n + 90, "\x52\x54\x00\x12\x34\x56", 6);
+	le16(n + 96, 0x0018);
+	str(n + 98, "node1", 5);
 
 	uint8_t *t = tbl + OFF_TGT;
 	hdr(t, 4, 56, 0, 0x03);
-	v4(t + 8, 10, 0, 2, 100);
-	le16(t + 24, 3260);
-	t[27] = 1; /* LUN 1, peripheral addressing */
-	t[34] = 2; /* mutual CHAP */
-	t[35] = 0;
-	str(t + 36, "iqn.2001-04.com.example:storage", 31);
-	str(t + 40, "alice", 5);
-	str(t + 44, "initiator-secret", 16);
-	str(t + 48, "storage1", 8);
-	str(t + 52, "target-secret-42", 16);
+	v4(t + 6, 10, 0, 2, 100);
+	le16(t + 22, 3260);
+	t[25] = 1; /* LUN 1, peripheral addressing */
+	t[32] = 2; /* mutual CHAP */
+	t[33] = 0;
+	str(t + 34, "iqn.2001-04.com.example:storage", 31);
+	str(t + 38, "alice", 5);
+	str(t + 42, "initiator-secret", 16);
+	str(t + 46, "storage1", 8);
+	str(t + 50, "target-secret-42", 16);
 	seal(str_pos);
 	return str_pos;
 }
@@ -165,7 +165,7 @@ static void test_parse_full(void **state)
 	assert_int_equal(g->rchap_secret_len, 16);
 	assert_false(t.target[1].present);
 
-	/* avail may exceed the table; a second pair present through a 20-byte control */
+	/* avail may exceed the table; a second pair present through an 18-byte control */
 	assert_int_equal(parse(sizeof(tbl), &t, NULL), 0);
 }
 
@@ -175,16 +175,16 @@ static void test_optional_and_invalid_blocks(void **state)
 	size_t len = build();
 	(void)state;
 
-	/* control of 18 bytes: the second target offset is not read */
-	le16(tbl + OFF_CONTROL + 2, 18);
-	le16(tbl + OFF_CONTROL + 18, 9999);
+	/* control of 16 bytes: the second target offset is not read */
+	le16(tbl + OFF_CONTROL + 2, 16);
+	le16(tbl + OFF_CONTROL + 16, 9999);
 	seal(len);
 	assert_int_equal(parse(len, &t, NULL), 0);
 
 	/* the second pair pointing at the same structures */
 	len = build();
-	le16(tbl + OFF_CONTROL + 16, OFF_NIC);
-	le16(tbl + OFF_CONTROL + 18, OFF_TGT);
+	le16(tbl + OFF_CONTROL + 14, OFF_NIC);
+	le16(tbl + OFF_CONTROL + 16, OFF_TGT);
 	tbl[OFF_TGT + 5] = 0x01; /* valid, not boot selected */
 	seal(len);
 	assert_int_equal(parse(len, &t, NULL), 0);
@@ -195,7 +195,7 @@ static void test_optional_and_invalid_blocks(void **state)
 	/* blocks marked invalid are present but not interpreted */
 	len = build();
 	tbl[OFF_TGT + 5] = 0x02;
-	tbl[OFF_TGT + 34] = 9; /* would be an error if it were read */
+	tbl[OFF_TGT + 32] = 9; /* would be an error if it were read */
 	tbl[OFF_NIC + 5] = 0;
 	tbl[OFF_INIT + 5] = 0;
 	seal(len);
@@ -210,9 +210,9 @@ static void test_optional_and_invalid_blocks(void **state)
 
 	/* absent structures, empty strings */
 	len = build();
+	le16(tbl + OFF_CONTROL + 8, 0);
 	le16(tbl + OFF_CONTROL + 10, 0);
-	le16(tbl + OFF_CONTROL + 12, 0);
-	le16(tbl + OFF_TGT + 40, 0);
+	le16(tbl + OFF_TGT + 38, 0);
 	seal(len);
 	assert_int_equal(parse(len, &t, NULL), 0);
 	assert_false(t.initiator_present);
@@ -260,7 +260,7 @@ static void test_hostile_tables(void **state)
 	seal(len);
 	expect_bad(len, "control structure missing");
 	len = build();
-	le16(tbl + OFF_CONTROL + 2, 14);
+	le16(tbl + OFF_CONTROL + 2, 12);
 	seal(len);
 	expect_bad(len, "control structure length out of bounds");
 	len = build();
@@ -269,19 +269,19 @@ static void test_hostile_tables(void **state)
 	expect_bad(len, "control structure length out of bounds");
 
 	len = build();
-	le16(tbl + OFF_CONTROL + 14, 0xfff0);
+	le16(tbl + OFF_CONTROL + 12, 0xfff0);
 	seal(len);
 	expect_bad(len, "structure offset outside the table");
 	len = build();
-	le16(tbl + OFF_CONTROL + 14, 20);
+	le16(tbl + OFF_CONTROL + 12, 20);
 	seal(len);
 	expect_bad(len, "structure offset outside the table");
 	len = build();
-	le16(tbl + OFF_CONTROL + 14, OFF_NIC);
+	le16(tbl + OFF_CONTROL + 12, OFF_NIC);
 	seal(len);
 	expect_bad(len, "structure has the wrong id");
 	len = build();
-	le16(tbl + OFF_TGT + 2, 54);
+	le16(tbl + OFF_TGT + 2, 52);
 	seal(len);
 	expect_bad(len, "structure shorter than its fields");
 	len = build();
@@ -290,20 +290,20 @@ static void test_hostile_tables(void **state)
 	expect_bad(len, "structure extends past the table");
 
 	len = build();
-	le16(tbl + OFF_TGT + 38, 1000);
+	le16(tbl + OFF_TGT + 36, 1000);
 	seal(len);
 	expect_bad(len, "string outside the table");
 	len = build();
-	le16(tbl + OFF_TGT + 38, 10);
+	le16(tbl + OFF_TGT + 36, 10);
 	seal(len);
 	expect_bad(len, "string outside the table");
 	len = build();
-	le16(tbl + OFF_TGT + 36, 300); /* longer than a target name may be */
-	le16(tbl + OFF_TGT + 38, 48);
+	le16(tbl + OFF_TGT + 34, 300); /* longer than a target name may be */
+	le16(tbl + OFF_TGT + 36, 48);
 	seal(len);
 	expect_bad(len, "string too long");
 	len = build();
-	le16(tbl + OFF_TGT + 36, 32); /* includes the terminator */
+	le16(tbl + OFF_TGT + 34, 32); /* includes the terminator */
 	seal(len);
 	expect_bad(len, "string with an embedded NUL");
 	len = build();
@@ -315,20 +315,20 @@ static void test_hostile_tables(void **state)
 	seal(len);
 	expect_bad(len, "target name not printable");
 	len = build();
-	tbl[OFF_TGT + 34] = 3;
+	tbl[OFF_TGT + 32] = 3;
 	seal(len);
 	expect_bad(len, "unknown CHAP type");
 	len = build();
-	tbl[OFF_NIC + 24] = 33;
+	tbl[OFF_NIC + 22] = 33;
 	seal(len);
 	expect_bad(len, "NIC subnet prefix too long for its address");
 	/* an IPv6 NIC may have a /64 */
 	static struct iscsi_ibft t;
 	len = build();
-	memset(tbl + OFF_NIC + 8, 0, 16);
-	tbl[OFF_NIC + 8] = 0xfe;
-	tbl[OFF_NIC + 9] = 0x80;
-	tbl[OFF_NIC + 24] = 64;
+	memset(tbl + OFF_NIC + 6, 0, 16);
+	tbl[OFF_NIC + 6] = 0xfe;
+	tbl[OFF_NIC + 7] = 0x80;
+	tbl[OFF_NIC + 22] = 64;
 	seal(len);
 	assert_int_equal(parse(len, &t, NULL), 0);
 }

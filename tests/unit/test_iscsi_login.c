@@ -218,7 +218,7 @@ static void test_one_way_chap_md5(void **state)
 	                 ISCSI_LOGIN_SEND);
 	r = req(&f);
 	assert_int_equal(f, SEC_STAY);
-	assert_string_equal(r, "CHAP_A=7,5|");
+	assert_string_equal(r, "CHAP_A=5,7|");
 	assert_int_equal(
 	    rsp(SEC_STAY, "CHAP_A=5|CHAP_I=201|CHAP_C=0x6c5e2b1a9f0e7d3c2b1a09f8e7d6c5b4|"),
 	    ISCSI_LOGIN_SEND);
@@ -259,7 +259,7 @@ static const char *mutual_to_response(void)
 
 	assert_non_null(strstr(r, "|AuthMethod=CHAP|"));
 	assert_int_equal(rsp(SEC_STAY, "AuthMethod=CHAP|"), ISCSI_LOGIN_SEND);
-	assert_string_equal(req(&f), "CHAP_A=7,5|");
+	assert_string_equal(req(&f), "CHAP_A=5,7|");
 	assert_int_equal(rsp(SEC_STAY, "CHAP_A=7|CHAP_I=3|CHAP_C=0bAQIDBAUGBwgJCgsMDQ4PEA==|"),
 	                 ISCSI_LOGIN_SEND);
 	r = req(&f);
