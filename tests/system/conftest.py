@@ -122,3 +122,59 @@ def boot(append="", mem=128, timeout=120, image=None, extra=(), debug_exit=True,
 def image_built():
     if not os.path.exists(IMAGE):
         pytest.exit(f"{IMAGE} is missing: run 'make' first", returncode=2)
+
+
+class Node:
+    """A node booted in the background, for tests that talk to it while it runs."""
+
+    def __init__(self, append, extra=(), mem=128, debug_exit=True):
+        self.cmd = [QEMU, "-nodefaults", "-machine", "pc", "-m", str(mem), "-display", "none",
+                    "-no-reboot", "-serial", "stdio", "-kernel", IMAGE, "-append", append]
+        if debug_exit:
+            self.cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+        self.cmd += list(extra)
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        self.buf = b""
+
+    def _pump(self):
+        chunk = self.proc.stdout.read()
+        if chunk:
+            self.buf += chunk
+        return chunk
+
+    @property
+    def log(self):
+        return self.buf.decode(errors="replace").replace("\r\n", "\n")
+
+    def wait_for(self, regex, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._pump()
+            m = re.search(regex, self.log)
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                self._pump()
+                break
+            time.sleep(0.05)
+        self.kill()
+        pytest.fail(f"{regex!r} did not appear on serial within {timeout}s:\n{self.log}")
+
+    def finish(self, timeout=120):
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            self._pump()
+            time.sleep(0.05)
+        if self.proc.poll() is None:
+            self.kill()
+            pytest.fail(f"the node did not finish within {timeout}s:\n{self.log}")
+        self._pump()
+        return Boot(self.proc.returncode, self.log, time.monotonic() - self.t0, self.cmd)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()  # ours, by PID
+            self.proc.wait()
