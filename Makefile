@@ -78,7 +78,10 @@ $(B)/tether.bin: $(B)/tether.elf
 	@size $< | tail -1 | awk '{printf "tether: text %d data %d bss %d bytes; image %s\n", $$1, $$2, $$3, "$@"}'
 
 .PHONY: all kernel
-all: deps $(B)/tether.bin
+# deps first, in a make of its own: the lwIP sources it unpacks must exist
+# when the make that builds them reads its rules.
+all: deps
+	@$(MAKE) --no-print-directory kernel
 kernel: $(B)/tether.bin
 
 -include $(OBJS:.o=.d)
@@ -120,6 +123,7 @@ fuzz: $(FZ_BINS)
 
 $(B)/%/:
 	@mkdir -p $@
+.PRECIOUS: $(B)/%/
 
 
 # ---------------------------------------------------------------- run, test, bench
@@ -127,10 +131,15 @@ QEMU_DIRECT := qemu-system-x86_64 -nodefaults -machine pc -m 128 -display none -
 	-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
 RUN_APPEND ?= app=selftest
 
-.PHONY: run test system bench clean
-# The main job: boot a node and run its workload; QEMU's status follows
-# tether's exit convention (33 + 2N), so 33 means the app exited 0.
-run: all
+.PHONY: run run-selftest test system bench clean
+# The main job: a private tgtd, a node PXE-booted through iPXE, a verified
+# write and read on the LUN, the figures (scripts/run.py).
+run: all $(B)/tools/pattern
+	@$(PYTHON) scripts/run.py
+
+# The foundation alone: boot with -kernel and run the selftest app; QEMU's
+# status follows tether's exit convention (33 + 2N), so 33 means exit 0.
+run-selftest: all
 	@echo "== booting build/tether.bin in QEMU (TCG): $(RUN_APPEND)"
 	@$(QEMU_DIRECT) -kernel $(B)/tether.bin -append "$(RUN_APPEND)"; s=$$?; \
 		echo "== QEMU exit status $$s (tether exit $$(( (s - 33) / 2 )))"; test $$s -eq 33
@@ -148,7 +157,7 @@ test: all
 	@$(MAKE) --no-print-directory system
 
 bench: all $(B)/tools/pattern
-	$(PYTHON) scripts/bench.py
+	$(PYTHON) scripts/bench.py $(BENCH)
 
 clean:
 	rm -rf $(B)/obj $(B)/unit $(B)/fuzz $(B)/tether* $(B)/ksyms.*

@@ -102,9 +102,16 @@ class Tgt:
                                           chap=chap, mutual=mutual)]
         return self
 
-    def guestfwd(self, guest_port=3260, guest_ip="10.0.2.100"):
+    def guestfwd(self, guest_port=3260, guest_ip="10.0.2.100", single=False):
         """The QEMU netdev option that relays the node's connections to us.
 
-        cmd: gives one socat per connection, so re-logins after a restart work.
+        cmd: gives one socat per connection, so re-logins after a restart work;
+        but that relay adds ~40 ms to every exchange that spans several
+        segments.  single=True is QEMU's own socket with TCP_NODELAY instead:
+        no added latency, but only one connection for the life of QEMU -- for
+        benchmarks, which log in once.
         """
+        if single:
+            return (f"guestfwd=tcp:{guest_ip}:{guest_port}-tcp:127.0.0.1:{self.port},,"
+                    "nodelay=on")
         return f"guestfwd=tcp:{guest_ip}:{guest_port}-cmd:socat - TCP:127.0.0.1:{self.port}"

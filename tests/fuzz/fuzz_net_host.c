@@ -1,0 +1,135 @@
+/*
+ * Host stand-ins for the kernel and net-thread symbols that net/netif.c and
+ * lwIP's port (net/port) reach, so the network fuzzer links the real RX
+ * path without the rest of the kernel.  Only what the link needs is here.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kernel/console.h"
+#include "kernel/panic.h"
+#include "lwip/opt.h"
+#include "lwip/pbuf.h"
+
+/* Shared with fuzz_netif_input.c (no header: the two are one program). */
+void fuzz_net_advance(uint32_t ms);
+void fuzz_net_seed(uint64_t seed);
+uint32_t net_rand(void);
+extern unsigned long fuzz_net_short_options;
+
+/* The heap lwIP's mem.c carves, as net_init() would from MM_NETGEN.  The
+ * alignment matches what net_init() asks of mm_alloc_aligned(). */
+static unsigned char heap[NET_LWIP_HEAP_BYTES] __attribute__((aligned(64)));
+unsigned char *net_lwip_heap = heap;
+
+static uint32_t now_ms;
+static uint64_t rand_state;
+
+u32_t sys_now(void)
+{
+	return now_ms;
+}
+
+void fuzz_net_advance(uint32_t ms)
+{
+	now_ms += ms;
+}
+
+/* Reset per input so the ports and DHCP xids lwIP draws replay exactly. */
+void fuzz_net_seed(uint64_t seed)
+{
+	rand_state = seed | 1;
+}
+
+uint32_t net_rand(void)
+{
+	/* Any full-period generator will do; the fuzzer only needs replay. */
+	rand_state ^= rand_state << 13;
+	rand_state ^= rand_state >> 7;
+	rand_state ^= rand_state << 17;
+	return (uint32_t)rand_state;
+}
+
+/* Console output would only slow the fuzzer down; FUZZ_NET_VERBOSE=1 in the
+ * environment shows it when replaying a crash. */
+static int verbose = -1;
+
+static bool talk(void)
+{
+	if (verbose < 0)
+		verbose = getenv("FUZZ_NET_VERBOSE") != NULL;
+	return verbose;
+}
+
+int con_vprintf(const char *fmt, va_list ap)
+{
+	return talk() ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+int con_printf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = con_vprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int con_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	(void)level;
+	va_start(ap, fmt);
+	n = con_vprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* lwIP's LWIP_PLATFORM_ASSERT lands here: an lwIP assertion is a finding. */
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("panic: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+/*
+ * The DHCP hooks live in net/net.c, which needs the whole kernel.  These
+ * keep only what matters to lwIP's side of the contract: nothing appended,
+ * and every option lwIP reports must be readable where it says it is.
+ */
+void net_dhcp_append_hook(struct netif *netif, struct dhcp_msg *msg, unsigned char msg_type,
+                          unsigned short *options_len)
+{
+	(void)netif;
+	(void)msg;
+	(void)msg_type;
+	(void)options_len;
+}
+
+unsigned long fuzz_net_short_options; /* options past the end of the pbuf */
+
+void net_dhcp_option_hook(struct netif *netif, unsigned char option, unsigned char len,
+                          struct pbuf *p, unsigned short offset)
+{
+	/* An exact-size copy so ASan sees any over-read lwIP sets up. */
+	uint8_t *val = malloc(len ? len : 1);
+
+	(void)netif;
+	(void)option;
+	if (pbuf_copy_partial(p, val, len, offset) != len)
+		fuzz_net_short_options++;
+	free(val);
+}
