@@ -71,6 +71,14 @@ static void nif_rx(struct nic *n, struct nic_rxbuf *rb, void *ctx)
 	struct pbuf *p;
 
 	ASSERT(rb->nic == n && q < NIC_MAX_QUEUES);
+	/* lwIP checks only group addresses, and a virtio-net device starts out
+	 * promiscuous: unicast for another station would reach IP and be
+	 * answered if it carried our address. */
+	if (!(rb->data[0] & 1) && memcmp(rb->data, n->mac, ETH_HWADDR_LEN) != 0) {
+		n->stats[q].drops[NIC_DROP_OTHERMAC]++;
+		nic_rx_release(rb);
+		return;
+	}
 	p = nif_rx_pbuf(nif, rb);
 	if (!p) {
 		n->stats[q].drops[NIC_DROP_STACK]++;
