@@ -13,6 +13,7 @@
 #include "kernel/fmt.h"
 #include "kernel/trap.h"
 #include "mm/mm.h"
+#include "net/nic.h"
 
 #define DEBUG_EXIT_PORT 0xF4
 #define FW_CFG_SEL      0x510
@@ -40,8 +41,10 @@ void tether_exit(int status)
 	irq_disable();
 	if (status < 0 || status > TETHER_EXIT_MAX)
 		status = TETHER_EXIT_MAX;
-	if (!exiting++)
+	if (!exiting++) {
+		nic_stats_dump();
 		mm_report(true);
+	}
 	con_printf("tether: exit %d\n", status);
 	if (debug_exit_present())
 		outb(DEBUG_EXIT_PORT, (uint8_t)(status + 16));

@@ -71,6 +71,7 @@ struct iscsi_cmd {
 	void *buf;
 	uint32_t len;
 	bool write;
+	bool lun0; /* address LUN 0 (REPORT LUNS), not the configured LUN */
 	struct sem done;
 	int err;
 	uint8_t status;
@@ -841,7 +842,7 @@ static int send_command(struct session *s, struct task *t)
 	uint32_t imm = 0;
 	p.flags = ISCSI_F_FINAL | ISCSI_ATTR_SIMPLE | (t->read ? ISCSI_F_CMD_READ : 0) |
 	          (t->write ? ISCSI_F_CMD_WRITE : 0);
-	scsi_lun_encode(s->cfg.lun, p.lun);
+	scsi_lun_encode(t->cmd && t->cmd->lun0 ? 0 : s->cfg.lun, p.lun);
 	p.itt = t->itt;
 	p.exp_xfer_len = t->xfer;
 	p.cmdsn = s->cmdsn;
@@ -1321,7 +1322,38 @@ static int probe_lun(struct session *s)
 {
 	static uint8_t data[256] __attribute__((aligned(8)));
 	struct iscsi_cmd c;
-	int rc;
+	int rc = 0;
+	/* REPORT LUNS (well-known LUN semantics aside, any LUN answers it): name the
+	 * LUNs there are when ours is not among them. */
+	memset(&c, 0, sizeof(c));
+	scsi_cdb_report_luns(c.cdb, 0, sizeof(data));
+	c.lun0 = true;
+	c.buf = data;
+	c.len = sizeof(data);
+	if (exec(s, &c) == 0) {
+		uint8_t luns[30][8];
+		uint32_t total = 0;
+		int n = scsi_parse_report_luns(data, sizeof(data), luns, 30, &total);
+		bool found = false;
+		char list[128] = "";
+		size_t ll = 0;
+		for (int i = 0; i < n; i++) {
+			uint32_t num;
+			if (scsi_lun_decode(luns[i], &num))
+				continue;
+			found |= num == s->cfg.lun;
+			ll += (size_t)fmt_snprintf(list + ll, sizeof(list) - ll, "%s%u", ll ? ", " : "",
+						   num);
+			if (ll >= sizeof(list))
+				break;
+		}
+		if (n > 0 && !found) {
+			pr_err("iscsi: %s has no LUN %u; it has LUN %s: fix the LUN in netroot= or the "
+			       "root path\n",
+			       s->cfg.target, s->cfg.lun, list);
+			return -ENODEV;
+		}
+	}
 	/* TEST UNIT READY absorbs the unit attention every new nexus reports. */
 	for (int i = 0; i < 5; i++) {
 		memset(&c, 0, sizeof(c));

@@ -105,8 +105,8 @@ static void trace(const char *dir, const uint8_t *f, size_t len)
 		fprintf(stderr, " type %02x%02x", f[12], f[13]);
 	if (len >= 14 + 20 && f[12] == 8 && f[13] == 0) {
 		const uint8_t *ip = f + 14, *l4 = ip + (ip[0] & 15) * 4;
-		fprintf(stderr, " %u.%u.%u.%u > %u.%u.%u.%u proto %u", ip[12], ip[13], ip[14], ip[15],
-		        ip[16], ip[17], ip[18], ip[19], ip[9]);
+		fprintf(stderr, " %u.%u.%u.%u > %u.%u.%u.%u proto %u", ip[12], ip[13], ip[14],
+		        ip[15], ip[16], ip[17], ip[18], ip[19], ip[9]);
 		if ((ip[9] == 6 || ip[9] == 17) && l4 + 14 <= f + len)
 			fprintf(stderr, " ports %u > %u", l4[0] << 8 | l4[1], l4[2] << 8 | l4[3]);
 		if (ip[9] == 6 && l4 + 14 <= f + len)
@@ -305,8 +305,8 @@ static void fix_frame(uint8_t *f, size_t len, unsigned ctl)
 		struct tcp_pcb *pcb;
 		if (proto == IP_PROTO_TCP && l4len >= 20 && (pcb = find_pcb(ip, l4)))
 			put32(l4 + 8, get32(l4 + 8) + pcb->snd_nxt);
-		if (proto == IP_PROTO_UDP && l4len >= 8 + DHCP_XID_OFFS + 4 && get16(l4 + 2) == 68 &&
-		    d)
+		if (proto == IP_PROTO_UDP && l4len >= 8 + DHCP_XID_OFFS + 4 &&
+		    get16(l4 + 2) == 68 && d)
 			put32(l4 + 8 + DHCP_XID_OFFS, d->xid);
 	}
 	if (ctl & REC_FIXCSUM) {
@@ -362,13 +362,43 @@ static void push_frame(const uint8_t *data, size_t len, unsigned ctl)
 	pend[q][npend[q]++] = (unsigned)(f - rxbufs);
 }
 
+/*
+ * Known lwIP 2.1.3 bugs this fuzzer found, each a remote panic in the node
+ * (LWIP_ASSERT), are worked around here so that every run can look for new
+ * ones; FUZZ_NET_LWIP_BUGS=1 in the environment turns the workarounds off to
+ * replay them.
+ */
+static bool show_lwip_bugs(void)
+{
+	static int show = -1;
+
+	if (show < 0)
+		show = getenv("FUZZ_NET_LWIP_BUGS") != NULL;
+	return show;
+}
+
+/*
+ * tcp_receive() starts the persist timer whenever the peer's window is 0,
+ * even when every byte sent is acknowledged and nothing is queued; the
+ * next tcp_slowtmr() then trips LWIP_ASSERT("tcp_slowtimr: persist ticking
+ * with empty send buffer").  Stop such a timer before lwIP's timers run.
+ */
+static void check_timeouts(void)
+{
+	if (!show_lwip_bugs())
+		for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+			if (pcb->persist_backoff && !pcb->unsent)
+				pcb->persist_backoff = 0;
+	sys_check_timeouts();
+}
+
 /* One turn of the net thread's loop (net/net.c: net_main). */
 static void net_round(void)
 {
 	for (unsigned q = 0; q < NIC_MAX_QUEUES; q++)
 		while (nif_poll(&nif, q, NET_POLL_BUDGET) >= NET_POLL_BUDGET)
 			;
-	sys_check_timeouts();
+	check_timeouts();
 	nif_flush_ack(&nif);
 }
 
@@ -383,19 +413,15 @@ static const uint8_t pattern[TCP_MSS * 4]; /* zero-copy source: must outlive the
  * offered a window below 2).  If the peer's window then grows a little
  * while a segment sized by the MSS is still unsent, the next tcp_write()
  * trips LWIP_ASSERT("mss_local is too small") -- a panic in the node.  Any
- * peer can do it; net/sock.c writes the same way.  Unless
- * FUZZ_NET_LWIP_BUG_MSS is set, the apps here stay clear of it so that
- * the fuzzer can look for other bugs.
+ * peer can do it; net/sock.c writes the same way.  The apps here stay clear
+ * of it (see show_lwip_bugs()).
  */
 static bool write_is_safe(const struct tcp_pcb *pcb)
 {
-	static int show = -1;
 	const struct tcp_seg *last = pcb->unsent;
 	u16_t mss_local = LWIP_MIN(pcb->mss, TCPWND_MIN16(pcb->snd_wnd_max / 2));
 
-	if (show < 0)
-		show = getenv("FUZZ_NET_LWIP_BUG_MSS") != NULL;
-	if (show || !last)
+	if (show_lwip_bugs() || !last)
 		return true;
 	while (last->next)
 		last = last->next;
@@ -499,13 +525,13 @@ static void check_idle(void)
 			fail("frames left on a fake RX ring");
 	for (int i = 0; i < MEMP_MAX; i++)
 		if (lwip_stats.memp[i]->used != base_memp[i]) {
-			fprintf(stderr, "pool %s: %u in use, %u at start\n", lwip_stats.memp[i]->name,
-			        lwip_stats.memp[i]->used, base_memp[i]);
+			fprintf(stderr, "pool %s: %u in use, %u at start\n",
+			        lwip_stats.memp[i]->name, lwip_stats.memp[i]->used, base_memp[i]);
 			fail("lwIP pool leak");
 		}
 	if (lwip_stats.mem.used != base_mem) {
-		fprintf(stderr, "heap: %lu in use, %lu at start\n", (unsigned long)lwip_stats.mem.used,
-		        (unsigned long)base_mem);
+		fprintf(stderr, "heap: %lu in use, %lu at start\n",
+		        (unsigned long)lwip_stats.mem.used, (unsigned long)base_mem);
 		fail("lwIP heap leak");
 	}
 }
@@ -589,7 +615,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = size;
 		if (advance_ms[ctl >> REC_TSHIFT]) {
 			fuzz_net_advance(advance_ms[ctl >> REC_TSHIFT]);
-			sys_check_timeouts();
+			check_timeouts();
 		}
 		push_frame(data, len, ctl);
 		data += len;

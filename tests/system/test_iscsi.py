@@ -147,6 +147,13 @@ def test_header_and_data_digests(tmp_path, tgt, nic):
     assert host_check(lun, 11, 0, 16 * MiB) == "ok"
 
 
+def test_wrong_lun_names_the_luns_there_are(tmp_path, tgt):
+    tgt.add_target(1, IQN, lun_file(tmp_path))
+    b = node(tgt, f"app=blkcheck netroot=iscsi:{PORTAL}::3260:7:{IQN} -- info")
+    assert b.status == qemu_status(3), str(b)
+    b.require(f"{IQN} has no LUN 7; it has LUN 0, 1")
+
+
 def test_discovery(tmp_path, tgt):
     tgt.add_target(1, "iqn.2026-11.org.tether.test:first", lun_file(tmp_path, "a.img"))
     second = lun_file(tmp_path, "b.img")

@@ -68,11 +68,12 @@ def test_dhcp_address_and_nic_in_boot_log(nic):
     assert re.search(r"net: eth0: 10\.0\.2\.15 netmask 255\.255\.255\.0 .*\(DHCP\)", log), log
 
 
-def test_static_address_and_ifname():
+@pytest.mark.parametrize("nic", NICS)
+def test_static_address_and_ifname(nic):
     hport = free_port()
     node = Node("app=netecho ifname=storage0:52:54:00:12:34:56 "
                 "ip=10.0.2.15::10.0.2.2:255.255.255.0:node1:storage0:none -- 7 1",
-                extra=hostfwd_netdev(hport, 7) + ["-device", "virtio-net-pci,netdev=n0"])
+                extra=hostfwd_netdev(hport, 7) + ["-device", f"{nic},netdev=n0"])
     node.wait_for(r"netecho: listening on 10\.0\.2\.15:7")
     s = socket.create_connection(("127.0.0.1", hport), timeout=30)
     s.sendall(b"ping through a static address")
@@ -89,19 +90,21 @@ def test_no_nic_is_reported():
     b.require("net: no NIC found", "netecho: no network")
 
 
-def test_bad_ip_value_is_reported():
+@pytest.mark.parametrize("nic", NICS)
+def test_bad_ip_value_is_reported(nic):
     b = boot("app=netecho ip=10.0.2.999::10.0.2.2:255.255.255.0::eth0:none -- 7 1",
-             extra=["-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0"],
+             extra=["-netdev", "user,id=n0,restrict=on", "-device", f"{nic},netdev=n0"],
              timeout=60)
     assert b.status == qemu_status(1), str(b)
     assert re.search(r"ip=10\.0\.2\.999.*", b.log), str(b)
     b.require("netecho: no network")
 
 
-def test_dhcp_server_that_never_answers():
+@pytest.mark.parametrize("nic", NICS)
+def test_dhcp_server_that_never_answers(nic):
     # a hub port with nothing else on the hub: DHCP DISCOVERs go nowhere
     b = boot("app=netecho net.dhcp_timeout=3 -- 7 1",
-             extra=["-netdev", "hubport,id=n0,hubid=0", "-device", "virtio-net-pci,netdev=n0"],
+             extra=["-netdev", "hubport,id=n0,hubid=0", "-device", f"{nic},netdev=n0"],
              timeout=120)
     assert b.status == qemu_status(1), str(b)
     b.require("no DHCP lease within 3 s (net.dhcp_timeout=)", "netecho: no network")
