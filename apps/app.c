@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "apps/app.h"
+#include "blk/blk.h"
 #include "blk/iscsi/iscsi.h"
 #include "kernel/console.h"
 #include "kernel/panic.h"
@@ -58,5 +59,7 @@ void app_run(void)
 	if (!t)
 		panic("cannot start app %s", chosen->name);
 	int status = thread_join(t);
+	if (chosen->needs & APP_NEEDS_STORAGE)
+		blk_close_all(); /* log out: the target frees the session at once */
 	tether_exit(status);
 }

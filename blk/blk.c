@@ -31,6 +31,13 @@ int blk_register(struct blk_dev *d)
 	return -ENOSPC;
 }
 
+void blk_close_all(void)
+{
+	for (int i = 0; i < BLK_MAX_DEVS; i++)
+		if (devs[i] && devs[i]->ops->close)
+			devs[i]->ops->close(devs[i]);
+}
+
 void blk_bringup_failed(int err)
 {
 	bringup_err = err ? err : -ENODEV;

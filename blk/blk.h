@@ -61,6 +61,8 @@ struct blk_info {
 struct blk_ops {
 	/* Take r, or -EBUSY.  Completion through blk_complete().  Never blocks. */
 	int (*submit)(struct blk_dev *d, struct blk_req *r);
+	/* Optional: end cleanly (e.g. log out) once nothing is in flight.  Sleeps. */
+	int (*close)(struct blk_dev *d);
 };
 
 struct blk_dev {
@@ -86,6 +88,10 @@ struct blk_dev *blk_first(void);
  * printed by whoever failed), or -ETIMEDOUT.  Thread context.
  */
 int blk_wait(struct blk_dev **out, uint64_t deadline_ns);
+
+/* Close every device that has a close op, after its I/O drained.  Thread
+ * context, at shutdown. */
+void blk_close_all(void);
 
 /* Storage bring-up gave up (no target configured, login refused, ...). */
 void blk_bringup_failed(int err);

@@ -33,6 +33,7 @@
 #define TMF_TIMEOUT_NS (10 * NSEC_PER_SEC)
 #define ITT_NOP        0x7fffffffu /* our keepalive ping */
 #define ITT_TMF        0x7ffffffeu
+#define ITT_LOGOUT     0x7ffffffdu
 
 enum tstate { TS_FREE, TS_QUEUED, TS_SENT, TS_DONE };
 
@@ -126,6 +127,10 @@ struct session {
 	uint8_t *scratch;  /* RX_SCRATCH */
 	uint8_t *loginbuf; /* LOGIN_BUF: text in and out during login */
 	uint8_t *loginrx;
+
+	/* shutdown */
+	bool closing, logout_sent;
+	struct sem closed;
 
 	/* counters */
 	uint64_t cmds, pdus_in, pdus_out, r2ts, data_out_pdus, nops, recoveries, aborts, resets;
@@ -642,7 +647,12 @@ static void rx_thread(void *arg)
 			rx_reject(s, &p, s->scratch);
 			break;
 		case ISCSI_OP_LOGOUT_RSP:
-			conn_fail(s, -ECONNRESET, "logged out");
+			if (s->closing) {
+				s->conn_err = -ECONNABORTED; /* no recovery: we asked for it */
+				sem_up(&s->closed);
+			} else {
+				conn_fail(s, -ECONNRESET, "logged out");
+			}
 			return;
 		default:
 			pr_err("iscsi: unexpected %s from the target\n",
@@ -949,6 +959,20 @@ static int send_tmf(struct session *s, uint8_t func, struct task *t)
 		else
 			s->aborts++;
 	}
+	return rc;
+}
+
+static int send_logout(struct session *s)
+{
+	struct iscsi_pdu p = {.opcode = ISCSI_OP_LOGOUT_REQ};
+	p.flags = ISCSI_F_FINAL | ISCSI_LOGOUT_SESSION;
+	p.itt = ITT_LOGOUT;
+	p.cid = 1;
+	p.cmdsn = s->cmdsn;
+	p.expstatsn = s->expstatsn;
+	int rc = send_pdu(s, &p, 0, 0);
+	if (!rc)
+		s->cmdsn++;
 	return rc;
 }
 
@@ -1271,6 +1295,13 @@ static void engine_thread(void *arg)
 		sem_down_until(&s->wake, next_timer(s, now));
 		struct blk_req *done = 0;
 		mutex_lock(&s->lock);
+		if (s->closing) {
+			if (!s->logout_sent && !s->conn_err && !oldest(s, TS_SENT) &&
+			    !oldest(s, TS_QUEUED) && send_logout(s) == 0)
+				s->logout_sent = true;
+			mutex_unlock(&s->lock);
+			continue;
+		}
 		if (s->conn_err)
 			recover(s);
 		now = clock_ns();
@@ -1299,8 +1330,24 @@ static int iscsi_submit(struct blk_dev *d, struct blk_req *r)
 	return 0;
 }
 
+/* Log out once the queue has drained, so the target drops the session now
+ * rather than after its timeouts. */
+static int iscsi_close(struct blk_dev *d)
+{
+	struct session *s = d->priv;
+	s->closing = true;
+	sem_up(&s->wake);
+	int rc = sem_down_until(&s->closed, clock_ns() + 5 * NSEC_PER_SEC);
+	if (rc)
+		pr_warn("iscsi: no answer to our logout from %s within 5 s\n", s->cfg.target);
+	else
+		pr_info("iscsi: logged out of %s\n", s->cfg.target);
+	return rc;
+}
+
 static const struct blk_ops iscsi_blk_ops = {
-    .submit = iscsi_submit,
+	.submit = iscsi_submit,
+	.close = iscsi_close,
 };
 
 /* Run one internal command and wait for it.  Bring-up only. */
@@ -1441,6 +1488,7 @@ int iscsi_session_open(const struct iscsi_cfg *cfg, struct blk_dev **out)
 	s->cfg = *cfg;
 	mutex_init(&s->lock, false);
 	sem_init(&s->wake, 0);
+	sem_init(&s->closed, 0);
 	for (int i = 0; i < HDR_BUFS; i++) {
 		s->hdrs[i].next = s->free_hdrs;
 		s->free_hdrs = &s->hdrs[i];

@@ -15,6 +15,11 @@
  * fix-ups in ctl let the fuzzer build TCP and DHCP state without guessing
  * checksums, our sequence numbers or the DHCP xid; frames without them test
  * that bad checksums and stale numbers are refused.
+ *
+ * Replaying an input (build/fuzz/fuzz_netif_input FILE), the environment
+ * may set FUZZ_NET_TRACE=1 (a line per frame each way), FUZZ_NET_VERBOSE=1
+ * (the stack's console output) and FUZZ_NET_LWIP_BUGS=1 (no workarounds
+ * for the lwIP bugs below).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -40,7 +45,6 @@
 /* From fuzz_net_host.c. */
 void fuzz_net_advance(uint32_t ms);
 void fuzz_net_seed(uint64_t seed);
-extern unsigned long fuzz_net_short_options;
 
 enum {
 	IN_DHCP = 1 << 0,    /* run the DHCP client for this input */

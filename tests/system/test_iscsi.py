@@ -76,6 +76,7 @@ def test_write_64mib_checked_on_host(tmp_path, tgt, nic):
     w = line(b, "blkcheck: write offset=4096")
     assert f"length={64 * MiB} sha256={pattern_sha256(7, 4096, 64 * MiB)} MBps=" in w, w
     assert host_check(lun, 7, 4096, 64 * MiB) == "ok"
+    b.require(f"iscsi: logged out of {IQN}")  # a clean end: the target frees the session now
     # and nothing outside the range was touched
     with open(lun, "rb") as f:
         assert f.read(4096) == bytes(4096)
