@@ -8,6 +8,8 @@
 #include "kernel/console.h"
 #include "kernel/panic.h"
 #include "kernel/params.h"
+#include "kernel/cpu.h"
+#include "kernel/sync.h"
 #include "kernel/thread.h"
 
 PARAM(app, .key = "app", .type = CMDLINE_STR, .defval = "selftest", .on_bad = CMDLINE_FATAL,
@@ -16,6 +18,9 @@ PARAM(app, .key = "app", .type = CMDLINE_STR, .defval = "selftest", .on_bad = CM
 extern const struct app __apps_start[], __apps_end[];
 
 static const struct app *chosen;
+static struct sem done = {0, WAITQ_INIT};
+static int exit_status;
+static bool exiting;
 static char *argv_buf[34];
 
 const struct app *app_find(const char *name)
@@ -40,6 +45,20 @@ static void app_thread(void *arg)
 	exit(chosen->main(argc, argv_buf));
 }
 
+void app_exit(int status)
+{
+	uint64_t fl = irq_save();
+	if (!exiting) {
+		exiting = true;
+		exit_status = status;
+		sem_up(&done);
+	}
+	irq_restore(fl);
+	/* Other threads of the app may run on until the node ends: that is the
+	 * shutdown's business, not this thread's. */
+	thread_exit(status);
+}
+
 void app_run(void)
 {
 	const char *name = param_get("app")->str;
@@ -54,11 +73,12 @@ void app_run(void)
 	/* Storage comes up beside the app, which waits for it with blk_wait(). */
 	if (chosen->needs & APP_NEEDS_STORAGE)
 		iscsi_boot_start();
-	struct thread *t =
-	    thread_create(chosen->name, THREAD_PRIO_NORMAL, THREAD_APP, app_thread, 0);
+	struct thread *t = thread_create(chosen->name, THREAD_PRIO_NORMAL,
+					 THREAD_APP | THREAD_DETACHED, app_thread, 0);
 	if (!t)
 		panic("cannot start app %s", chosen->name);
-	int status = thread_join(t);
+	sem_down(&done);
+	int status = exit_status;
 	if (chosen->needs & APP_NEEDS_STORAGE)
 		blk_close_all(); /* log out: the target frees the session at once */
 	tether_exit(status);

@@ -26,6 +26,12 @@ struct app {
 const struct app *app_find(const char *name);
 
 /*
+ * The app ends with status (libc's _exit lands here): the calling thread
+ * stops, and the main thread closes storage and ends the node.  App threads.
+ */
+_Noreturn void app_exit(int status);
+
+/*
  * Start the app named by app= and wait for it; ends the node with its exit
  * status.  Runs in the kernel's main thread.
  */

@@ -15,6 +15,7 @@
 #include <sys/times.h>
 #include <time.h>
 
+#include "apps/app.h"
 #include "kernel/assert.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
@@ -123,7 +124,9 @@ void *sbrk(ptrdiff_t incr)
 void _exit(int status);
 void _exit(int status)
 {
-	tether_exit(status);
+	/* The app is done, whichever of its threads said so; the kernel's main
+	 * thread shuts the node down (storage logout first). */
+	app_exit(status);
 }
 
 int kill(int pid, int sig);
@@ -132,7 +135,7 @@ int kill(int pid, int sig)
 	/* abort() raises SIGABRT at itself: treat it as the app failing. */
 	if (pid == 1) {
 		con_printf("app: killed by signal %d\n", sig);
-		tether_exit(128 + sig > TETHER_EXIT_MAX ? TETHER_EXIT_MAX : 128 + sig);
+		app_exit(128 + sig > TETHER_EXIT_MAX ? TETHER_EXIT_MAX : 128 + sig);
 	}
 	errno = ESRCH;
 	return -1;
