@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernel/fmt.h"
+#include "kernel/hexdigit.h"
 #include "net/netcfg.h"
 
 /* ip= is split on ':' into at most this many fields; dracut defines nine. */
@@ -95,17 +96,6 @@ int netcfg_parse_mask(const char *s, size_t len, uint32_t *out)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int netcfg_parse_mac(const char *s, size_t len, uint8_t mac[6])
 {
 	uint8_t m[6];
@@ -114,7 +104,7 @@ int netcfg_parse_mac(const char *s, size_t len, uint8_t mac[6])
 		return -EINVAL;
 	for (int i = 0; i < 6; i++) {
 		const char *p = s + 3 * i;
-		int hi = hexval(p[0]), lo = hexval(p[1]);
+		int hi = hex_digit(p[0]), lo = hex_digit(p[1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		/* One separator style throughout, like every tool prints them. */

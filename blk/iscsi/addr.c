@@ -1,5 +1,6 @@
 /* Parsing of IPv4/IPv6/DNS host literals and iSCSI portal strings. */
 #include "blk/iscsi/addr.h"
+#include "kernel/hexdigit.h"
 
 #include <errno.h>
 #include <string.h>
@@ -11,17 +12,6 @@ static const uint8_t v4mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int iscsi_addr_parse_uint(const char *s, size_t len, uint32_t max, uint32_t *out)
@@ -93,8 +83,8 @@ int iscsi_addr_parse_ipv6(const char *s, size_t len, uint8_t out[16])
 		size_t start = pos;
 		uint32_t v = 0;
 
-		while (pos < len && pos - start < 5 && hex_val(s[pos]) >= 0)
-			v = v << 4 | (uint32_t)hex_val(s[pos++]);
+		while (pos < len && pos - start < 5 && hex_digit(s[pos]) >= 0)
+			v = v << 4 | (uint32_t)hex_digit(s[pos++]);
 		if (pos < len && s[pos] == '.') {
 			/* trailing dotted quad takes the last two groups */
 			uint8_t v4[16];

@@ -8,15 +8,6 @@
 #include "blk/iscsi/sha256.h"
 #include "kernel/assert.h"
 
-/* Through a volatile pointer so the stores survive even though the buffer is about to die. */
-static void wipe(void *p, size_t n)
-{
-	volatile uint8_t *v = p;
-
-	while (n--)
-		*v++ = 0;
-}
-
 size_t iscsi_chap_digest_len(uint8_t alg)
 {
 	switch (alg) {
@@ -142,7 +133,7 @@ int iscsi_chap_respond(struct iscsi_chap *c, const char *name, const uint8_t *se
 	rc = iscsi_text_add(out, "CHAP_N", name);
 	if (rc == 0)
 		rc = iscsi_text_add_hex(out, "CHAP_R", resp, iscsi_chap_digest_len(c->alg));
-	wipe(resp, sizeof(resp));
+	iscsi_mdhash_wipe(resp, sizeof(resp));
 	if (rc < 0) {
 		out->len = start;
 		return fail(c, rc, rc == -ENOSPC ? "CHAP response does not fit" : "bad CHAP name");
@@ -197,7 +188,7 @@ int iscsi_chap_verify(struct iscsi_chap *c, const char *expected_name, const cha
 	/* constant time: no early exit tells an attacker how many bytes matched */
 	for (size_t i = 0; i < dlen; i++)
 		diff |= (uint8_t)(want[i] ^ got[i]);
-	wipe(want, sizeof(want));
+	iscsi_mdhash_wipe(want, sizeof(want));
 	if (diff != 0)
 		return fail(c, -EACCES, "target's CHAP_R is wrong (mutual CHAP secret mismatch)");
 	return 0;

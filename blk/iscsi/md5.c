@@ -3,16 +3,8 @@
 
 #include <string.h>
 
+#include "blk/iscsi/mdhash.h"
 #include "kernel/assert.h"
-
-/* Through a volatile pointer so the compiler cannot drop the stores to a dying context. */
-static void wipe(void *p, size_t n)
-{
-	volatile uint8_t *v = p;
-
-	while (n--)
-		*v++ = 0;
-}
 
 /* K[i] = floor(2^32 * |sin(i + 1)|), RFC 1321 §3.4. */
 static const uint32_t md5_k[64] = {
@@ -84,50 +76,20 @@ void iscsi_md5_init(struct iscsi_md5 *ctx)
 	ctx->h[1] = 0xefcdab89;
 	ctx->h[2] = 0x98badcfe;
 	ctx->h[3] = 0x10325476;
-	ctx->bytes = 0;
+	ctx->md.bytes = 0;
 }
 
 void iscsi_md5_update(struct iscsi_md5 *ctx, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	size_t have = (size_t)(ctx->bytes % 64);
-
-	ASSERT(data != NULL || len == 0);
-	ctx->bytes += len;
-	if (have) {
-		size_t n = 64 - have < len ? 64 - have : len;
-
-		memcpy(ctx->buf + have, p, n);
-		p += n;
-		len -= n;
-		if (have + n < 64)
-			return;
-		md5_block(ctx->h, ctx->buf);
-	}
-	for (; len >= 64; p += 64, len -= 64)
-		md5_block(ctx->h, p);
-	if (len)
-		memcpy(ctx->buf, p, len);
+	iscsi_mdhash_update(&ctx->md, ctx->h, md5_block, data, len);
 }
 
 void iscsi_md5_final(struct iscsi_md5 *ctx, uint8_t out[ISCSI_MD5_LEN])
 {
-	uint64_t bits = ctx->bytes * 8;
-	size_t have = (size_t)(ctx->bytes % 64);
-
-	ctx->buf[have++] = 0x80;
-	if (have > 56) {
-		memset(ctx->buf + have, 0, 64 - have);
-		md5_block(ctx->h, ctx->buf);
-		have = 0;
-	}
-	memset(ctx->buf + have, 0, 56 - have);
-	for (int i = 0; i < 8; i++)
-		ctx->buf[56 + i] = (uint8_t)(bits >> (8 * i));
-	md5_block(ctx->h, ctx->buf);
+	iscsi_mdhash_finish(&ctx->md, ctx->h, md5_block, false);
 	for (int i = 0; i < 16; i++)
 		out[i] = (uint8_t)(ctx->h[i / 4] >> (8 * (i % 4)));
-	wipe(ctx, sizeof(*ctx));
+	iscsi_mdhash_wipe(ctx, sizeof(*ctx));
 }
 
 void iscsi_md5(const void *data, size_t len, uint8_t out[ISCSI_MD5_LEN])

@@ -11,12 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blk/iscsi/mdhash.h"
+
 #define ISCSI_MD5_LEN 16
 
 struct iscsi_md5 {
 	uint32_t h[4];
-	uint64_t bytes;  /* total length hashed so far */
-	uint8_t buf[64]; /* partial block */
+	struct iscsi_mdhash md; /* length and partial block */
 };
 
 void iscsi_md5_init(struct iscsi_md5 *ctx);

@@ -1,5 +1,6 @@
 /* Parser for RFC 4173 root-path and dracut netroot iSCSI strings. */
 #include "blk/iscsi/rootpath.h"
+#include "kernel/hexdigit.h"
 
 #include <errno.h>
 #include <string.h>
@@ -12,17 +13,6 @@ static int bad(const char **why, int err, const char *reason)
 	if (why != NULL)
 		*why = reason;
 	return err;
-}
-
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int parse_lun(const char *s, size_t len, uint8_t lun[8])
@@ -44,7 +34,7 @@ static int parse_lun(const char *s, size_t len, uint8_t lun[8])
 		size_t start = pos;
 
 		while (pos < len && s[pos] != '-') {
-			int d = hex_val(s[pos]);
+			int d = hex_digit(s[pos]);
 			if (d < 0 || pos - start >= 4)
 				return -EINVAL;
 			v = v << 4 | (uint32_t)d;

@@ -3,16 +3,8 @@
 
 #include <string.h>
 
+#include "blk/iscsi/mdhash.h"
 #include "kernel/assert.h"
-
-/* Through a volatile pointer so the compiler cannot drop the stores to a dying context. */
-static void wipe(void *p, size_t n)
-{
-	volatile uint8_t *v = p;
-
-	while (n--)
-		*v++ = 0;
-}
 
 /* First 32 bits of the fractional parts of the cube roots of the first 64 primes. */
 static const uint32_t sha256_k[64] = {
@@ -80,50 +72,20 @@ void iscsi_sha256_init(struct iscsi_sha256 *ctx)
 
 	ASSERT(ctx != NULL);
 	memcpy(ctx->h, iv, sizeof(iv));
-	ctx->bytes = 0;
+	ctx->md.bytes = 0;
 }
 
 void iscsi_sha256_update(struct iscsi_sha256 *ctx, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	size_t have = (size_t)(ctx->bytes % 64);
-
-	ASSERT(data != NULL || len == 0);
-	ctx->bytes += len;
-	if (have) {
-		size_t n = 64 - have < len ? 64 - have : len;
-
-		memcpy(ctx->buf + have, p, n);
-		p += n;
-		len -= n;
-		if (have + n < 64)
-			return;
-		sha256_block(ctx->h, ctx->buf);
-	}
-	for (; len >= 64; p += 64, len -= 64)
-		sha256_block(ctx->h, p);
-	if (len)
-		memcpy(ctx->buf, p, len);
+	iscsi_mdhash_update(&ctx->md, ctx->h, sha256_block, data, len);
 }
 
 void iscsi_sha256_final(struct iscsi_sha256 *ctx, uint8_t out[ISCSI_SHA256_LEN])
 {
-	uint64_t bits = ctx->bytes * 8;
-	size_t have = (size_t)(ctx->bytes % 64);
-
-	ctx->buf[have++] = 0x80;
-	if (have > 56) {
-		memset(ctx->buf + have, 0, 64 - have);
-		sha256_block(ctx->h, ctx->buf);
-		have = 0;
-	}
-	memset(ctx->buf + have, 0, 56 - have);
-	for (int i = 0; i < 8; i++)
-		ctx->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha256_block(ctx->h, ctx->buf);
+	iscsi_mdhash_finish(&ctx->md, ctx->h, sha256_block, true);
 	for (int i = 0; i < 32; i++)
 		out[i] = (uint8_t)(ctx->h[i / 4] >> (24 - 8 * (i % 4)));
-	wipe(ctx, sizeof(*ctx));
+	iscsi_mdhash_wipe(ctx, sizeof(*ctx));
 }
 
 void iscsi_sha256(const void *data, size_t len, uint8_t out[ISCSI_SHA256_LEN])

@@ -10,12 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blk/iscsi/mdhash.h"
+
 #define ISCSI_SHA256_LEN 32
 
 struct iscsi_sha256 {
 	uint32_t h[8];
-	uint64_t bytes;
-	uint8_t buf[64];
+	struct iscsi_mdhash md; /* length and partial block */
 };
 
 void iscsi_sha256_init(struct iscsi_sha256 *ctx);

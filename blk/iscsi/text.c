@@ -1,5 +1,6 @@
 /* iSCSI text key=value records: iteration, building, value codecs, SendTargets parsing. */
 #include "blk/iscsi/text.h"
+#include "kernel/hexdigit.h"
 
 #include <errno.h>
 #include <string.h>
@@ -172,17 +173,6 @@ int iscsi_text_append(struct iscsi_text_buf *b, const void *records, size_t len)
 	return 0;
 }
 
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int b64_val(char c)
 {
 	if (c >= 'A' && c <= 'Z')
@@ -213,13 +203,13 @@ int iscsi_text_decode_binary(const char *v, size_t len, uint8_t *out, size_t cap
 			return -ENOSPC;
 		if (digits % 2) {
 			/* odd digit count: the value has an implied leading zero nibble */
-			int lo = hex_val(v[i++]);
+			int lo = hex_digit(v[i++]);
 			if (lo < 0)
 				return -EINVAL;
 			out[n++] = (uint8_t)lo;
 		}
 		for (; i < len; i += 2) {
-			int hi = hex_val(v[i]), lo = hex_val(v[i + 1]);
+			int hi = hex_digit(v[i]), lo = hex_digit(v[i + 1]);
 			if (hi < 0 || lo < 0)
 				return -EINVAL;
 			out[n++] = (uint8_t)(hi << 4 | lo);
@@ -266,7 +256,7 @@ int iscsi_text_parse_number(const char *v, size_t len, uint64_t max, uint64_t *o
 		return -EINVAL;
 	if (len > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
 		for (size_t i = 2; i < len; i++) {
-			int d = hex_val(v[i]);
+			int d = hex_digit(v[i]);
 			if (d < 0 || val >> 60)
 				return -EINVAL;
 			val = val << 4 | (uint64_t)d;

@@ -4,6 +4,7 @@
 tgtd ignores SIGTERM while it has targets, so stop() deletes them first.
 """
 import os
+import random
 import socket
 import subprocess
 import time
@@ -19,7 +20,9 @@ class Tgt:
     def __init__(self, workdir, port=None, control=None):
         self.workdir = str(workdir)
         self.port = port or free_port()
-        self.control = control or (20000 + os.getpid() % 20000)
+        # tgtd's control "port" names a Unix socket and must stay below 32768;
+        # a random one keeps concurrent runs (tests, bench, make run) apart.
+        self.control = control or random.randrange(1000, 32000)
         self.proc = None
         self.tids = []
         self.log = os.path.join(self.workdir, "tgtd.log")
