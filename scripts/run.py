@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """make run: the main job, end to end on this machine.
 
+  0. boot the image once with -kernel and run its selftest app (banner,
+     partition map, every foundation check);
   1. start a private tgtd on 127.0.0.1 with a file LUN under build/run/;
   2. PXE-boot a node in QEMU through Debian's iPXE ROM (QEMU's own DHCP and
      TFTP serve it an iPXE script, as a cluster's boot server would);
@@ -30,7 +32,20 @@ SIZE = int(os.environ.get("RUN_MIB", "64")) * MiB
 NIC = os.environ.get("RUN_NIC", "virtio-net-pci")
 
 
+def selftest():
+    print("== self-checks: booting build/tether.bin with -kernel, app=selftest", flush=True)
+    st = subprocess.call(["qemu-system-x86_64", "-nodefaults", "-machine", "pc", "-m", "128",
+                          "-display", "none", "-no-reboot", "-serial", "stdio",
+                          "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                          "-kernel", os.path.join(B, "tether.bin"), "-append", "app=selftest"],
+                         stdin=subprocess.DEVNULL)
+    print(f"== selftest: QEMU exit status {st} (tether exit {(st - 33) // 2 if st >= 33 else '?'})")
+    return st == 33
+
+
 def main():
+    if not selftest():
+        sys.exit(1)
     work = os.path.join(B, "run")
     shutil.rmtree(work, ignore_errors=True)
     tftp = os.path.join(work, "tftp")

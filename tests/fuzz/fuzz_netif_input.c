@@ -19,7 +19,7 @@
  * Replaying an input (build/fuzz/fuzz_netif_input FILE), the environment
  * may set FUZZ_NET_TRACE=1 (a line per frame each way), FUZZ_NET_VERBOSE=1
  * (the stack's console output) and FUZZ_NET_LWIP_BUGS=1 (no workarounds
- * for the lwIP bugs below).
+ * for the lwIP bugs below; the seeds named lwip213_bug_* then panic).
  */
 #include <errno.h>
 #include <stdbool.h>
