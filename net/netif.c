@@ -15,6 +15,8 @@
 #include "lwip/prot/ip4.h"
 #include "lwip/prot/tcp.h"
 #include "lwip/stats.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
 #include "net/netif.h"
 #include "netif/ethernet.h"
 
@@ -365,4 +367,23 @@ void nif_dump(const struct nif *nif)
 	    (unsigned long long)s->tx_nomem, (unsigned long long)s->tx_backlogged,
 	    (unsigned long long)s->tx_dropped, (unsigned long long)s->tx_acks_merged,
 	    nif->bl_count);
+}
+
+/*
+ * Drop a segment lwIP 2.1.3 would assert on: data or FIN that starts 64 KiB
+ * or more before rcv_nxt, by lwIP's own sequence arithmetic (so also one
+ * exactly 2^31 away).  It can only be a stale duplicate or an attack, and
+ * RFC 793 has such segments discarded anyway.  Net thread (from tcp_input).
+ */
+signed char nif_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, struct pbuf *p)
+{
+	if (pcb->state < SYN_RCVD || pcb->state == TIME_WAIT)
+		return ERR_OK; /* LISTEN and SYN_SENT have no rcv_nxt yet; TIME_WAIT has its own path */
+	u32_t seqno = hdr->seqno; /* tcp_input() already turned it to host order */
+	bool carries = p->tot_len > 0 || (TCPH_FLAGS(hdr) & TCP_FIN);
+	if (carries && TCP_SEQ_LT(seqno, pcb->rcv_nxt) && pcb->rcv_nxt - seqno >= 0xffff) {
+		TCP_STATS_INC(tcp.drop);
+		return ERR_ABRT;
+	}
+	return ERR_OK;
 }

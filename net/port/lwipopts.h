@@ -165,6 +165,16 @@ void net_dhcp_option_hook(struct netif *netif, unsigned char option, unsigned ch
 		net_dhcp_option_hook(netif, option, len, pbuf, offset);                            \
 	} while (0)
 
+/*
+ * lwIP 2.1.3 asserts -- and so panics the node -- on a TCP segment that
+ * starts 64 KiB or more before rcv_nxt ("insane offset!").  Any peer can
+ * send one; net/netif.c drops it before lwIP looks (see nif_tcp_inpacket).
+ */
+struct tcp_pcb;
+struct tcp_hdr;
+signed char nif_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, struct pbuf *p);
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) nif_tcp_inpacket(pcb, hdr, p)
+
 /* Debugging: LWIP_DEBUG stays undefined (any definition turns it on). */
 
 #endif

@@ -6,8 +6,8 @@ loopback UDP (one datagram per Ethernet frame), so it can put any bytes on
 the wire without root.  After the bad frames it proves the node still
 answers a ping and serves a TCP echo connection, which makes netecho print
 the stack's counters (net_dump()) and exit; the counters are checked against
-what was sent.  A last test keeps a known lwIP bug in view (strict xfail:
-it must fail until the bug is fixed).
+what was sent.  A last test sends the segment lwIP 2.1.3 asserts on (a FIN
+2^31 past rcv_nxt), which the port's TCP input hook must drop.
 """
 import re
 import select
@@ -234,8 +234,8 @@ def test_bad_frames_counted_and_survived(device):
         assert st["ETHARP"]["proterr"] >= 1, b.log   # unknown_ethertype
 
 
-@pytest.mark.xfail(strict=True, reason="lwIP 2.1.3 tcp_receive(): LWIP_ASSERT('insane offset!') "
-                   "on a one-number segment at rcv_nxt + 2^31 panics the node")
+# lwIP 2.1.3's tcp_receive() asserts ("insane offset!") on this segment; net/netif.c's
+# LWIP_HOOK_TCP_INPACKET_PCB drops it first.
 @pytest.mark.parametrize("device", ["virtio-net-pci"])
 def test_fin_half_the_sequence_space_away(device):
     """A FIN whose sequence number is exactly 2^31 past what the node expects
