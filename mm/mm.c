@@ -35,6 +35,13 @@ static uint64_t ram_total;
 
 extern char __image_start[], __image_end[], __text_start[], __text_end[];
 extern char __data_start[], __bss_start[], __bss_end[];
+extern char __netpools_start[], __netpools_end[];
+
+/* lwIP's link-time pools: inside the image, but net-general's bytes. */
+static size_t netpools_size(void)
+{
+	return (size_t)(__netpools_end - __netpools_start);
+}
 
 static const struct {
 	const char *name, *descr;
@@ -215,7 +222,8 @@ void mm_part_stats(enum mm_part_id id, struct mm_stats *s)
 	                       .size = p->size};
 	switch (p->kind) {
 	case K_IMAGE:
-		s->used = s->hiwater = (uintptr_t)__image_end - (uintptr_t)__image_start;
+		s->size -= netpools_size();
+		s->used = s->hiwater = s->size;
 		break;
 	case K_SLOTS:
 	case K_PAGES:
@@ -227,6 +235,11 @@ void mm_part_stats(enum mm_part_id id, struct mm_stats *s)
 		s->used = p->heap.used;
 		s->hiwater = p->heap.hiwater;
 		s->fails = p->heap.fails;
+		if (id == MM_NETGEN) {
+			s->size += netpools_size();
+			s->used += netpools_size();
+			s->hiwater += netpools_size();
+		}
 		break;
 	case K_BRK:
 		s->used = p->brk - p->base;
@@ -352,8 +365,17 @@ void mm_report(bool hiwater)
 			struct mm_stats s;
 			mm_part_stats((enum mm_part_id)id, &s);
 			fmt_size(a, sizeof(a), s.size);
+			/* The range is where the partition lies; the size is what it owns
+			 * (net-general also owns the pools inside the image, shown next). */
 			con_printf("  %-11s %#010lx-%#010lx %8s  %-5s  %s\n", s.name, s.base,
-			           s.base + s.size - 1, a, s.kind, s.descr);
+			           s.base + parts[id].size - 1, a, s.kind, s.descr);
+			if (id == MM_NETGEN && netpools_size()) {
+				fmt_size(a, sizeof(a), netpools_size());
+				con_printf("  %-11s %#010lx-%#010lx %8s  %-5s  %s\n", "",
+				           (unsigned long)(uintptr_t)__netpools_start,
+				           (unsigned long)(uintptr_t)__netpools_end - 1, a, "pools",
+				           "net-general, continued: lwIP pools, net tables (in the image)");
+			}
 		}
 		return;
 	}

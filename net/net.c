@@ -41,6 +41,7 @@ PARAM(net_dhcp_timeout, .key = "net.dhcp_timeout", .type = CMDLINE_UINT, .defval
 #define LINK_FAST_FOR_MS  5000
 #define OPT_ROOT_PATH     17  /* RFC 2132 3.19; lwIP has no name for it */
 #define OPT_IPXE_ENCAP    175 /* iPXE's encapsulated options */
+#define OPT_ISCSI_IQN     203 /* iPXE's initiator IQN */
 #define IPXE_VERSION      0xeb
 #define ROOT_PATH_MAX     256
 #define NET_BUSY_ROUNDS   16 /* full-budget rounds in a row before a pause */
@@ -64,7 +65,7 @@ struct net_msg {
 
 unsigned char *net_lwip_heap; /* LWIP_RAM_HEAP_POINTER, see net/port/lwipopts.h */
 
-static struct net_if ifs[NIC_MAX];
+static struct net_if ifs[NIC_MAX] NET_STATIC;
 static unsigned nifs;
 static struct thread *net_thread;
 static int init_rc = 1; /* 1: not yet */
@@ -82,6 +83,7 @@ static struct waitq up_waiters = WAITQ_INIT;
 static bool any_up, all_dhcp_gave_up, unconfigurable;
 static char up_addr[IP4ADDR_STRLEN_MAX];
 static char root_path[ROOT_PATH_MAX];
+static struct netcfg_dhcp_iscsi dhcp_iscsi; /* from the lease that gave the root path */
 
 static uint64_t rand_state;
 
@@ -274,8 +276,8 @@ void net_dhcp_append_hook(struct netif *netif, struct dhcp_msg *msg, unsigned ch
 	/* lwIP's parameter request list is fixed; a second option 55 is
 	 * concatenated to it by the server (RFC 3396) and asks for the root path
 	 * and the host name too. */
-	static const uint8_t ask[] = {DHCP_OPTION_PARAMETER_REQUEST_LIST, 2, OPT_ROOT_PATH,
-	                              DHCP_OPTION_HOSTNAME};
+	static const uint8_t ask[] = {DHCP_OPTION_PARAMETER_REQUEST_LIST, 4, OPT_ROOT_PATH,
+	                              DHCP_OPTION_HOSTNAME, OPT_IPXE_ENCAP, OPT_ISCSI_IQN};
 
 	(void)netif;
 	if (msg_type != DHCP_DISCOVER && msg_type != DHCP_REQUEST)
@@ -306,13 +308,26 @@ void net_dhcp_option_hook(struct netif *netif, unsigned char option, unsigned ch
 		if (netcfg_dhcp_string(val, len, s, NETCFG_HOSTNAME_MAX) == 0 && !i->hostname[0])
 			pr_info("net: %s: DHCP host name %s\n", i->nif.name, s);
 		break;
-	case OPT_IPXE_ENCAP: { /* only noted for now */
+	case OPT_IPXE_ENCAP: {
 		const uint8_t *v;
 		size_t vlen;
 		if (netcfg_dhcp_find(val, len, IPXE_VERSION, &v, &vlen) == 0)
 			pr_debug("net: %s: DHCP server knows iPXE (option 175)\n", i->nif.name);
+		if (netcfg_ipxe_encap(val, len, &dhcp_iscsi))
+			pr_warn("net: %s: DHCP option 175 is malformed; ignoring its credentials\n",
+			        i->nif.name);
+		else if (dhcp_iscsi.user[0])
+			pr_info("net: %s: DHCP gives iSCSI CHAP credentials for %s\n", i->nif.name,
+			        dhcp_iscsi.user);
 		break;
 	}
+	case OPT_ISCSI_IQN:
+		if (netcfg_dhcp_string(val, len, dhcp_iscsi.initiator, sizeof(dhcp_iscsi.initiator)))
+			pr_warn("net: %s: DHCP option 203 (initiator IQN) is malformed; ignoring it\n",
+			        i->nif.name);
+		else
+			pr_info("net: %s: DHCP initiator name %s\n", i->nif.name, dhcp_iscsi.initiator);
+		break;
 	default:
 		break;
 	}
@@ -520,6 +535,12 @@ int net_wait_up(uint64_t timeout_ns, char *addr, size_t addrlen)
 	}
 	irq_restore(flags);
 	return rc;
+}
+
+int net_dhcp_iscsi(struct netcfg_dhcp_iscsi *out)
+{
+	*out = dhcp_iscsi;
+	return 0;
 }
 
 int net_dhcp_root_path(char *buf, size_t len)

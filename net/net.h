@@ -61,6 +61,14 @@ int net_wait_up(uint64_t timeout_ns, char *addr, size_t addrlen);
  */
 int net_dhcp_root_path(char *buf, size_t len);
 
+/*
+ * The iSCSI settings the DHCP lease carried besides the root path: option
+ * 203 (initiator IQN) and iPXE's option 175 CHAP credentials; empty strings
+ * for those it did not.  0.  Thread context, after net_wait_up().
+ */
+struct netcfg_dhcp_iscsi;
+int net_dhcp_iscsi(struct netcfg_dhcp_iscsi *out);
+
 /* Print lwIP's statistics and every interface's and NIC's counters.
  * Thread context (runs in the net thread and waits for it). */
 void net_dump(void);

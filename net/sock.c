@@ -87,7 +87,7 @@ struct net_conn {
 	char local[NAME_LEN], peer[NAME_LEN];
 };
 
-static struct net_conn conns[NET_CONNS_MAX]; /* net thread allocates and frees */
+static struct net_conn conns[NET_CONNS_MAX] NET_STATIC; /* net thread allocates and frees */
 static bool any_rx_dirty;
 
 /* ---- the one err_t boundary ---- */

@@ -18,6 +18,7 @@
 #include "kernel/params.h"
 #include "kernel/thread.h"
 #include "net/net.h"
+#include "net/netcfg.h"
 #include "net/nic.h"
 
 static const char *const digest_choices[] = {"none", "crc32c", "prefer-crc32c", "prefer-none", 0};
@@ -185,7 +186,19 @@ static int find_target(void)
 			return -EINVAL;
 		} else {
 			pr_info("iscsi: target from DHCP root-path %s\n", root);
-			return from_rootpath("the DHCP root-path");
+			int rc = from_rootpath("the DHCP root-path");
+			/* The same lease may name us and carry CHAP credentials (iPXE's options). */
+			struct netcfg_dhcp_iscsi d;
+			net_dhcp_iscsi(&d);
+			if (d.initiator[0] && !param_get("rd.iscsi.initiator")->set)
+				copy(cfg.initiator, sizeof(cfg.initiator), d.initiator);
+			if (d.user[0] && !cfg.chap_user[0]) {
+				copy(cfg.chap_user, sizeof(cfg.chap_user), d.user);
+				copy(cfg.chap_secret, sizeof(cfg.chap_secret), d.pass);
+				copy(cfg.mutual_user, sizeof(cfg.mutual_user), d.ruser);
+				copy(cfg.mutual_secret, sizeof(cfg.mutual_secret), d.rpass);
+			}
+			return rc;
 		}
 	}
 	return from_ibft();

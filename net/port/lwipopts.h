@@ -149,6 +149,16 @@ unsigned short nif_chksum(const void *data, int len);
 #define MEMP_STATS         1
 #define SYS_STATS          0
 
+/*
+ * lwIP's fixed pools must be link-time arrays (each memp_desc points at one),
+ * so they cannot come from the net-general heap at run time.  They go to a
+ * section of their own instead, which mm counts as part of net-general
+ * (linker.ld: __netpools_start/__netpools_end; mm/mm.c).
+ */
+#define NET_STATIC __attribute__((section(".bss.netpools")))
+#define LWIP_DECLARE_MEMORY_ALIGNED(variable_name, size)                                           \
+	u8_t variable_name[LWIP_MEM_ALIGN_BUFFER(size)] NET_STATIC
+
 /* ---- hooks (net/net.c, net thread) ---- */
 struct netif;
 struct dhcp_msg;
