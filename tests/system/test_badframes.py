@@ -236,7 +236,7 @@ def test_bad_frames_counted_and_survived(device):
 
 # lwIP 2.1.3's tcp_receive() asserts ("insane offset!") on this segment; net/netif.c's
 # LWIP_HOOK_TCP_INPACKET_PCB drops it first.
-@pytest.mark.parametrize("device", ["virtio-net-pci"])
+@pytest.mark.parametrize("device", ["virtio-net-pci", "e1000"])
 def test_fin_half_the_sequence_space_away(device):
     """A FIN whose sequence number is exactly 2^31 past what the node expects
     is out of the window and must be dropped; the connection goes on."""
