@@ -194,7 +194,7 @@ def storage():
         os.makedirs(tftp)
         shutil.copy(IMG, tftp)
         with open(os.path.join(tftp, "boot.ipxe"), "w") as f:
-            f.write(f"#!ipxe\ndhcp\nkernel tftp://10.0.2.2/tether.bin app=blkcheck {root} "
+            f.write(f"#!ipxe\nkernel tftp://10.0.2.2/tether.bin app=blkcheck {root} "
                     f"-- info\nboot\n")
         st, log, seen = run_node(["-boot", "n", "-netdev",
                                   f"{netdev},tftp={tftp},bootfile=boot.ipxe",

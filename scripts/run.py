@@ -55,7 +55,7 @@ def main():
     args = (f"app=blkcheck netroot=iscsi:10.0.2.100::3260:1:{IQN} -- "
             f"info write 1 0 {SIZE} verify 1 0 {SIZE}")
     with open(os.path.join(tftp, "boot.ipxe"), "w") as f:
-        f.write(f"#!ipxe\ndhcp\nkernel tftp://10.0.2.2/tether.bin {args}\nboot\n")
+        f.write(f"#!ipxe\nkernel tftp://10.0.2.2/tether.bin {args}\nboot\n")
 
     tgt = Tgt(work).start()
     status = 1
