@@ -84,13 +84,19 @@ int mm_map_page(uintptr_t va, uint64_t pa, unsigned prot)
 	return rc;
 }
 
-int mm_unmap_page(uintptr_t va)
+/*
+ * Rewrite a present 4 KiB mapping as (old & keep) | set and flush it; the
+ * old entry goes to *old.  0 or -ENOENT.  The one path for unmap, protect
+ * and accessed/dirty harvesting.
+ */
+static int pte_change(uintptr_t va, uint64_t keep, uint64_t set, uint64_t *old)
 {
 	uint64_t fl = irq_save();
 	uint64_t *e = walk(va, 0, false);
 	int rc = -ENOENT;
 	if (e && (*e & PTE_P)) {
-		*e = 0;
+		*old = *e;
+		*e = (*e & keep) | set;
 		invlpg(va);
 		rc = 0;
 	}
@@ -98,19 +104,17 @@ int mm_unmap_page(uintptr_t va)
 	return rc;
 }
 
+int mm_unmap_page(uintptr_t va)
+{
+	uint64_t old;
+	return pte_change(va, 0, 0, &old);
+}
+
 int mm_protect_page(uintptr_t va, unsigned prot)
 {
-	uint64_t fl = irq_save();
-	uint64_t *e = walk(va, 0, false);
-	int rc = -ENOENT;
-	if (e && (*e & PTE_P)) {
-		/* Keep the accessed and dirty bits: the page cache reads them later. */
-		*e = (*e & (PTE_ADDR | MM_PTE_ACCESSED | MM_PTE_DIRTY)) | prot_bits(prot);
-		invlpg(va);
-		rc = 0;
-	}
-	irq_restore(fl);
-	return rc;
+	uint64_t old;
+	/* Keep the accessed and dirty bits: the page cache reads them later. */
+	return pte_change(va, PTE_ADDR | MM_PTE_ACCESSED | MM_PTE_DIRTY, prot_bits(prot), &old);
 }
 
 bool mm_page_mapped(uintptr_t va, bool *writable)
@@ -125,16 +129,10 @@ bool mm_page_mapped(uintptr_t va, bool *writable)
 
 int mm_page_test_and_clear(uintptr_t va, uint64_t mask, uint64_t *was)
 {
-	uint64_t fl = irq_save();
-	uint64_t *e = walk(va, 0, false);
-	int rc = -ENOENT;
-	if (e && (*e & PTE_P)) {
-		*was = *e & mask;
-		*e &= ~mask;
-		invlpg(va);
-		rc = 0;
-	}
-	irq_restore(fl);
+	uint64_t old;
+	int rc = pte_change(va, ~mask, 0, &old);
+	if (rc == 0)
+		*was = old & mask;
 	return rc;
 }
 
