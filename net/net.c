@@ -273,19 +273,23 @@ static void link_poll(void *arg)
 void net_dhcp_append_hook(struct netif *netif, struct dhcp_msg *msg, unsigned char msg_type,
                           unsigned short *options_len)
 {
-	/* lwIP's parameter request list is fixed; a second option 55 is
-	 * concatenated to it by the server (RFC 3396) and asks for the root path
-	 * and the host name too. */
-	static const uint8_t ask[] = {DHCP_OPTION_PARAMETER_REQUEST_LIST, 4, OPT_ROOT_PATH,
-	                              DHCP_OPTION_HOSTNAME, OPT_IPXE_ENCAP, OPT_ISCSI_IQN};
+	/* lwIP's parameter request list is fixed and servers read only the
+	 * first option 55, so ours is grown in place: the root path, the host
+	 * name and iPXE's iSCSI options. */
+	static const uint8_t ask[] = {OPT_ROOT_PATH, DHCP_OPTION_HOSTNAME, OPT_IPXE_ENCAP,
+	                              OPT_ISCSI_IQN};
+	struct net_if *i = (struct net_if *)netif->state;
+	size_t len = *options_len;
 
-	(void)netif;
 	if (msg_type != DHCP_DISCOVER && msg_type != DHCP_REQUEST)
 		return;
-	if (*options_len + sizeof(ask) + 1 > DHCP_OPTIONS_LEN)
+	/* one byte stays free for the end option lwIP appends */
+	if (netcfg_dhcp_request_more(msg->options, &len, DHCP_OPTIONS_LEN - 1, ask, sizeof(ask))) {
+		pr_warn("net: %s: no room to ask DHCP for the root path; netroot= still works\n",
+		        i->nif.name);
 		return;
-	memcpy(msg->options + *options_len, ask, sizeof(ask));
-	*options_len = (unsigned short)(*options_len + sizeof(ask));
+	}
+	*options_len = (unsigned short)len;
 }
 
 void net_dhcp_option_hook(struct netif *netif, unsigned char option, unsigned char len,
@@ -311,23 +315,28 @@ void net_dhcp_option_hook(struct netif *netif, unsigned char option, unsigned ch
 	case OPT_IPXE_ENCAP: {
 		const uint8_t *v;
 		size_t vlen;
+		char had[sizeof(dhcp_iscsi.user)];
+		memcpy(had, dhcp_iscsi.user, sizeof(had));
 		if (netcfg_dhcp_find(val, len, IPXE_VERSION, &v, &vlen) == 0)
 			pr_debug("net: %s: DHCP server knows iPXE (option 175)\n", i->nif.name);
 		if (netcfg_ipxe_encap(val, len, &dhcp_iscsi))
 			pr_warn("net: %s: DHCP option 175 is malformed; ignoring its credentials\n",
 			        i->nif.name);
-		else if (dhcp_iscsi.user[0])
+		else if (dhcp_iscsi.user[0] && strcmp(had, dhcp_iscsi.user)) /* OFFER and ACK */
 			pr_info("net: %s: DHCP gives iSCSI CHAP credentials for %s\n", i->nif.name,
 			        dhcp_iscsi.user);
 		break;
 	}
-	case OPT_ISCSI_IQN:
+	case OPT_ISCSI_IQN: {
+		char had[sizeof(dhcp_iscsi.initiator)];
+		memcpy(had, dhcp_iscsi.initiator, sizeof(had));
 		if (netcfg_dhcp_string(val, len, dhcp_iscsi.initiator, sizeof(dhcp_iscsi.initiator)))
 			pr_warn("net: %s: DHCP option 203 (initiator IQN) is malformed; ignoring it\n",
 			        i->nif.name);
-		else
+		else if (strcmp(had, dhcp_iscsi.initiator))
 			pr_info("net: %s: DHCP initiator name %s\n", i->nif.name, dhcp_iscsi.initiator);
 		break;
+	}
 	default:
 		break;
 	}

@@ -322,3 +322,58 @@ int netcfg_ipxe_encap(const uint8_t *val, size_t len, struct netcfg_dhcp_iscsi *
 	*out = tmp;
 	return 0;
 }
+
+int netcfg_dhcp_request_more(uint8_t *opts, size_t *len, size_t cap, const uint8_t *codes,
+                             size_t n)
+{
+	size_t i = 0, at = *len, have = 0;
+	bool found = false;
+
+	while (i < *len) {
+		uint8_t c = opts[i];
+		if (c == 0) {
+			i++;
+			continue;
+		}
+		if (c == 255 || i + 1 >= *len || i + 2 + opts[i + 1] > *len)
+			return -EINVAL; /* lwIP appends the end option after the hooks */
+		if (c == 55 && !found) {
+			found = true;
+			at = i;
+			have = opts[i + 1];
+		}
+		i += 2 + (size_t)opts[i + 1];
+	}
+
+	uint8_t add[255];
+	size_t k = 0;
+	for (size_t j = 0; j < n; j++) {
+		bool dup = memchr(add, codes[j], k) != NULL;
+		if (found && memchr(opts + at + 2, codes[j], have))
+			dup = true;
+		if (!dup) {
+			if (k == sizeof(add))
+				return -ENOSPC;
+			add[k++] = codes[j];
+		}
+	}
+	if (k == 0)
+		return 0;
+	if (!found) {
+		if (*len + 2 + k > cap)
+			return -ENOSPC;
+		opts[*len] = 55;
+		opts[*len + 1] = (uint8_t)k;
+		memcpy(opts + *len + 2, add, k);
+		*len += 2 + k;
+		return 0;
+	}
+	if (have + k > 255 || *len + k > cap)
+		return -ENOSPC;
+	size_t end = at + 2 + have; /* first byte after the list */
+	memmove(opts + end + k, opts + end, *len - end);
+	memcpy(opts + end, add, k);
+	opts[at + 1] = (uint8_t)(have + k);
+	*len += k;
+	return 0;
+}

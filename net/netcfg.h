@@ -101,4 +101,17 @@ int netcfg_ipxe_encap(const uint8_t *val, size_t len, struct netcfg_dhcp_iscsi *
 int netcfg_dhcp_find(const uint8_t *buf, size_t len, uint8_t code, const uint8_t **val,
                      size_t *vlen);
 
+/*
+ * Ask a DHCP server for more options: append codes[0..n) to the parameter
+ * request list (option 55) already in opts[0..*len), shifting what follows
+ * it.  A server reads only the first option 55 (RFC 3396 concatenation is
+ * not honoured by dnsmasq, for one), so a second list would be ignored.
+ * Codes already listed are not repeated; with no option 55 present, one is
+ * added at the end.  opts holds no end option yet (lwIP adds it after its
+ * append hook).  cap is the room in opts.  0, -ENOSPC if it does not fit
+ * (opts untouched), or -EINVAL if the options are malformed.
+ */
+int netcfg_dhcp_request_more(uint8_t *opts, size_t *len, size_t cap, const uint8_t *codes,
+                             size_t n);
+
 #endif

@@ -68,6 +68,11 @@ struct net_conn {
 	struct tcp_pcb *pcb;
 	bool eof;
 	struct pbuf *rxq;
+	/* Bytes in rxq.  pbuf lengths are 16 bits and a window holds more than
+	 * 64 KiB, so the chain's tot_len wraps once a fast sender fills it: it
+	 * is never read.  pbuf_copy_partial() and pbuf_free_header() walk the
+	 * per-pbuf lengths only. */
+	size_t rx_bytes;
 	bool rx_dirty; /* data or EOF arrived since net_sock_flush() */
 	struct req *connect_req, *recv_req, *accept_req, *close_req;
 	struct net_conn *acceptq[NET_ACCEPT_MAX];
@@ -292,10 +297,12 @@ static void serve_recv(struct net_conn *c)
 
 	if (!r)
 		return;
-	if (c->rxq) {
-		size_t n = r->rx.len < c->rxq->tot_len ? r->rx.len : c->rxq->tot_len;
+	if (c->rx_bytes) {
+		size_t n = r->rx.len < c->rx_bytes ? r->rx.len : c->rx_bytes;
+		ASSERT(n <= 0xffff && c->rxq);
 		pbuf_copy_partial(c->rxq, r->rx.buf, (u16_t)n, 0);
 		c->rxq = pbuf_free_header(c->rxq, (u16_t)n);
+		c->rx_bytes -= n;
 		/* Open the window only as the reader consumes: a slow reader
 		 * throttles the sender instead of pinning NIC buffers. */
 		if (c->pcb)
@@ -358,12 +365,15 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e)
 			pbuf_free(p);
 		return ERR_OK;
 	}
-	if (!p)
+	if (!p) {
 		c->eof = true;
-	else if (c->rxq)
-		pbuf_cat(c->rxq, p);
-	else
-		c->rxq = p;
+	} else {
+		c->rx_bytes += p->tot_len;
+		if (c->rxq)
+			pbuf_cat(c->rxq, p);
+		else
+			c->rxq = p;
+	}
 	/* A waiting reader is served once this poll round is over, so it gets
 	 * the whole batch in one copy rather than the first segment. */
 	c->rx_dirty = true;

@@ -63,7 +63,7 @@ def pxe_dir(tmpdir, append, image=None):
 
 
 def boot(append="", mem=128, timeout=120, image=None, extra=(), debug_exit=True, stop_on=None,
-         pxe=None, nic="virtio-net-pci", direct=True):
+         pxe=None, nic="virtio-net-pci", direct=True, wrap=()):
     """Boot the image and return a Boot.
 
     Direct (-kernel) by default; with pxe=<tmpdir>, through Debian's iPXE ROM
@@ -72,8 +72,9 @@ def boot(append="", mem=128, timeout=120, image=None, extra=(), debug_exit=True,
     stop_on: a regex; when it shows up on serial, QEMU is stopped (for runs
     that do not end by themselves, e.g. without isa-debug-exit).
     direct=False: no -kernel at all; extra carries the boot method.
+    wrap: a command prefix, e.g. ip netns exec NS to run QEMU in a namespace.
     """
-    cmd = [QEMU, "-nodefaults", "-machine", "pc", "-m", str(mem), "-display", "none",
+    cmd = list(wrap) + [QEMU, "-nodefaults", "-machine", "pc", "-m", str(mem), "-display", "none",
            "-no-reboot", "-serial", "stdio"]
     if pxe is not None:
         tftp = pxe_dir(pxe, append, image)

@@ -5,6 +5,7 @@ tgtd ignores SIGTERM while it has targets, so stop() deletes them first.
 """
 import os
 import random
+import signal
 import socket
 import subprocess
 import time
@@ -17,9 +18,14 @@ def free_port():
 
 
 class Tgt:
-    def __init__(self, workdir, port=None, control=None):
+    def __init__(self, workdir, port=None, control=None, netns=None, addr="127.0.0.1"):
+        """netns: run tgtd (and tgtadm) inside that network namespace, which the
+        test made itself; addr is then the portal address in it."""
         self.workdir = str(workdir)
-        self.port = port or free_port()
+        self.netns = netns
+        self.addr = addr
+        self.prefix = ["ip", "netns", "exec", netns] if netns else []
+        self.port = port or (3260 if netns else free_port())
         # tgtd's control "port" names a Unix socket and must stay below 32768;
         # a random one keeps concurrent runs (tests, bench, make run) apart.
         self.control = control or random.randrange(1000, 32000)
@@ -32,18 +38,28 @@ class Tgt:
     def start(self):
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
-            ["tgtd", "-f", "-C", str(self.control), "--iscsi", f"portal=127.0.0.1:{self.port}"],
+            self.prefix + ["tgtd", "-f", "-C", str(self.control), "--iscsi",
+                           f"portal={self.addr}:{self.port}"],
             stdout=self.logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"tgtd exited at start; see {self.log}")
+            if self._listening():
+                return self
+            time.sleep(0.05)
+        raise RuntimeError(f"tgtd did not listen on {self.addr}:{self.port}; see {self.log}")
+
+    def _listening(self):
+        if not self.netns:
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
+                with socket.create_connection((self.addr, self.port), timeout=0.2):
+                    return True
             except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"tgtd did not listen on 127.0.0.1:{self.port}; see {self.log}")
+                return False
+        probe = f"import socket; socket.create_connection(('{self.addr}', {self.port}), 0.2)"
+        return subprocess.run(self.prefix + ["/usr/bin/python3", "-c", probe],
+                              capture_output=True).returncode == 0
 
     def stop(self):
         if not self.proc:
@@ -51,7 +67,7 @@ class Tgt:
         for tid in list(self.tids):
             self.adm("--mode", "target", "--op", "delete", "--force", "--tid", str(tid),
                      check=False)
-        self.proc.terminate()  # ours, by PID
+        self.proc.terminate()  # ours, by PID (ip netns exec runs tgtd in its own place)
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -60,10 +76,28 @@ class Tgt:
         self.proc = None
         self.logf.close()
 
-    def restart(self, down_seconds=0.0):
-        """Stop tgtd entirely and bring it back with the same targets."""
+    def kill(self):
+        """A crash: SIGKILL by PID.  The kernel resets every connection at once;
+        what tgtd had written to the backing file stays there."""
+        if not self.proc:
+            return
+        self.proc.kill()  # ours, by PID
+        self.proc.wait()
+        self.proc = None
+        self.logf.close()
+
+    def freeze(self):
+        """SIGSTOP: connections stay open, nothing is answered (a hung target)."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self):
+        self.proc.send_signal(signal.SIGCONT)
+
+    def restart(self, down_seconds=0.0, crash=False):
+        """Stop tgtd entirely (or kill it: crash=True) and bring it back with
+        the same targets."""
         saved = self.config
-        self.stop()
+        self.kill() if crash else self.stop()
         time.sleep(down_seconds)
         self.tids = []
         self.start()
@@ -72,7 +106,7 @@ class Tgt:
 
     # -- configuration -------------------------------------------------------
     def adm(self, *args, check=True):
-        cmd = ["tgtadm", "-C", str(self.control), "--lld", "iscsi"] + list(args)
+        cmd = self.prefix + ["tgtadm", "-C", str(self.control), "--lld", "iscsi"] + list(args)
         r = subprocess.run(cmd, capture_output=True, text=True)
         if check and r.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed: {r.stderr or r.stdout}")
@@ -117,4 +151,7 @@ class Tgt:
         if single:
             return (f"guestfwd=tcp:{guest_ip}:{guest_port}-tcp:127.0.0.1:{self.port},,"
                     "nodelay=on")
-        return f"guestfwd=tcp:{guest_ip}:{guest_port}-cmd:socat - TCP:127.0.0.1:{self.port}"
+        # socat's stderr is the guest's connection too: its messages go to a
+        # log file, or the node would read them as iSCSI PDUs.
+        return (f"guestfwd=tcp:{guest_ip}:{guest_port}-cmd:socat -lf {self.workdir}/socat.log - "
+                f"TCP:127.0.0.1:{self.port}")

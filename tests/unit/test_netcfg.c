@@ -253,6 +253,50 @@ static void test_ipxe_encap(void **state)
 	assert_string_equal(d.pass, "secret");
 }
 
+static void test_dhcp_request_more(void **state)
+{
+	(void)state;
+	/* What lwIP writes before its hook: message type, max size, request list, hostname. */
+	uint8_t opts[32] = {53, 1, 1, 57, 2, 0x05, 0xdc, 55, 3, 1, 3, 28, 12, 2, 'n', '7'};
+	size_t len = 16;
+	static const uint8_t ask[] = {17, 12, 175, 203, 3};
+	assert_int_equal(netcfg_dhcp_request_more(opts, &len, sizeof(opts), ask, sizeof(ask)), 0);
+	/* 3 (the router) was listed already; 17, 12, 175, 203 join the same list */
+	static const uint8_t want[] = {53, 1, 1, 57, 2, 0x05, 0xdc, 55, 7, 1, 3, 28, 17, 12, 175,
+	                               203, 12, 2, 'n', '7'};
+	assert_int_equal(len, sizeof(want));
+	assert_memory_equal(opts, want, sizeof(want));
+	/* asking again changes nothing */
+	assert_int_equal(netcfg_dhcp_request_more(opts, &len, sizeof(opts), ask, sizeof(ask)), 0);
+	assert_int_equal(len, sizeof(want));
+	assert_memory_equal(opts, want, sizeof(want));
+
+	/* no room: refused, untouched */
+	uint8_t tight[18] = {53, 1, 1, 55, 2, 1, 3, 12, 2, 'n', '7'};
+	size_t tlen = 11;
+	uint8_t copy[18];
+	memcpy(copy, tight, sizeof(tight));
+	assert_int_equal(netcfg_dhcp_request_more(tight, &tlen, 14, ask, sizeof(ask)), -ENOSPC);
+	assert_int_equal(tlen, 11);
+	assert_memory_equal(tight, copy, sizeof(tight));
+
+	/* no list at all: one is added; pads are skipped */
+	uint8_t bare[16] = {0, 53, 1, 3};
+	size_t blen = 4;
+	assert_int_equal(netcfg_dhcp_request_more(bare, &blen, sizeof(bare), ask, 2), 0);
+	static const uint8_t bwant[] = {0, 53, 1, 3, 55, 2, 17, 12};
+	assert_int_equal(blen, sizeof(bwant));
+	assert_memory_equal(bare, bwant, sizeof(bwant));
+
+	/* malformed: a length past the end, or an end option already there */
+	uint8_t broken[8] = {53, 9, 1};
+	size_t klen = 3;
+	assert_int_equal(netcfg_dhcp_request_more(broken, &klen, sizeof(broken), ask, 1), -EINVAL);
+	uint8_t ended[8] = {53, 1, 1, 255};
+	size_t elen = 4;
+	assert_int_equal(netcfg_dhcp_request_more(ended, &elen, sizeof(ended), ask, 1), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +305,7 @@ int main(void)
 	    cmocka_unit_test(test_ip_static), cmocka_unit_test(test_ip_bad),
 	    cmocka_unit_test(test_ifname),    cmocka_unit_test(test_dhcp_string),
 	    cmocka_unit_test(test_dhcp_find),  cmocka_unit_test(test_ipxe_encap),
+	    cmocka_unit_test(test_dhcp_request_more),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
