@@ -757,7 +757,25 @@ static int send_all(struct net_conn *c, const uint8_t *bhs, const uint8_t *data,
 struct login_out {
 	struct iscsi_login_result res;
 	struct net_conn *conn;
+	char ip[64]; /* where we logged in: the portal, or where it redirected us */
+	uint16_t port;
 };
+
+/* What a connection error most likely means, for the admin reading it. */
+static const char *conn_hint(int rc)
+{
+	switch (rc) {
+	case -ECONNREFUSED:
+		return " (connection refused: is the target running and listening there?)";
+	case -ETIMEDOUT:
+		return " (timed out: check the address and the network)";
+	case -ECONNRESET:
+		return " (the target closed the connection: is it running, and does it accept "
+		       "this initiator?)";
+	default:
+		return "";
+	}
+}
 
 /*
  * Connect and run the login state machine, following redirects.  0 with
@@ -780,12 +798,7 @@ static int do_login(struct session *s, const struct iscsi_cfg *cfg, bool discove
 		if (rc) {
 			if (!quiet)
 				pr_err("iscsi: cannot connect to %s:%u: error %d%s\n", ip, port, rc,
-				       rc == -ECONNREFUSED ? " (connection refused: is the target "
-				                             "running and listening there?)"
-				       : rc == -ETIMEDOUT
-				           ? " (timed out: check the address and the "
-				             "network)"
-				           : "");
+				       conn_hint(rc));
 			return rc;
 		}
 		rc = iscsi_login_init(&l, &lc, rxbuf, LOGIN_BUF);
@@ -805,9 +818,8 @@ static int do_login(struct session *s, const struct iscsi_cfg *cfg, bool discove
 				rc = login_recv(c, bhs, buf, LOGIN_BUF, &p, timeout);
 			if (rc) {
 				if (!quiet)
-					pr_err(
-					    "iscsi: login to %s:%u failed: connection error %d\n",
-					    ip, port, rc);
+					pr_err("iscsi: login to %s:%u failed: connection error %d%s\n",
+					       ip, port, rc, conn_hint(rc));
 				break;
 			}
 			rc = iscsi_login_rx(&l, bhs, buf, p.data_len);
@@ -818,13 +830,16 @@ static int do_login(struct session *s, const struct iscsi_cfg *cfg, bool discove
 		if (rc == ISCSI_LOGIN_DONE) {
 			out->res = *iscsi_login_result(&l);
 			out->conn = c;
+			memcpy(out->ip, ip, sizeof(out->ip));
+			out->port = port;
 			return 0;
 		}
 		net_close(c);
 		if (rc == ISCSI_LOGIN_REDIRECT) {
 			bool perm;
 			const struct iscsi_portal *to = iscsi_login_redirect(&l, &perm);
-			pr_info("iscsi: %s\n", iscsi_login_msg(&l));
+			/* the message ends with the new host; the port completes it */
+			pr_info("iscsi: %s:%u\n", iscsi_login_msg(&l), to->port);
 			if (to->host.kind != ISCSI_HOST_IPV4) {
 				pr_err(
 				    "iscsi: redirected to %s, which is not an IPv4 address; tether "
@@ -1249,8 +1264,8 @@ static void recover(struct session *s)
 		uint64_t now = clock_ns();
 		if (now - s->down_since >= s->cfg.replacement_timeout_ns) {
 			pr_err(
-			    "iscsi: %s unreachable for %lu s (iscsi.replacement_timeout); failing "
-			    "outstanding I/O, still retrying\n",
+			    "iscsi: %s unreachable for %lu s (rd.iscsi.timeout); failing "
+			    "outstanding I/O, still retrying: check the target and the path to it\n",
 			    s->cfg.target,
 			    (unsigned long)(s->cfg.replacement_timeout_ns / NSEC_PER_SEC));
 			mutex_lock(&s->lock);
@@ -1336,6 +1351,11 @@ static int iscsi_close(struct blk_dev *d)
 {
 	struct session *s = d->priv;
 	s->closing = true;
+	if (s->down_since) {
+		/* recovering: there is no connection to log out on */
+		pr_warn("iscsi: %s is unreachable; closing without a logout\n", s->cfg.target);
+		return -ENOTCONN;
+	}
 	sem_up(&s->wake);
 	int rc = sem_down_until(&s->closed, clock_ns() + 5 * NSEC_PER_SEC);
 	if (rc)
@@ -1516,7 +1536,7 @@ int iscsi_session_open(const struct iscsi_cfg *cfg, struct blk_dev **out)
 	pr_info("iscsi: logged in to %s at %s:%u (TSIH %#x; digests: header %s, data %s; "
 	        "MaxRecvDataSegmentLength %u/%u, MaxBurstLength %u, FirstBurstLength %u, "
 	        "ImmediateData %s, InitialR2T %s)\n",
-	        cfg->target, cfg->portal, cfg->port, s->tsih, s->hd ? "CRC32C" : "None",
+	        cfg->target, lo.ip, lo.port, s->tsih, s->hd ? "CRC32C" : "None",
 	        s->dd ? "CRC32C" : "None", s->p.max_recv_dsl, s->p.max_send_dsl, s->p.max_burst,
 	        s->p.first_burst, s->p.immediate_data ? "Yes" : "No",
 	        s->p.initial_r2t ? "Yes" : "No");

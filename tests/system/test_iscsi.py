@@ -8,13 +8,12 @@ to this test's tgtd.  The suite runs on virtio-net and on e1000.
 import hashlib
 import os
 import re
+import shutil
 import subprocess
-import threading
-import time
 
 import pytest
 
-from conftest import BUILD, boot, qemu_status
+from conftest import BUILD, IMAGE, Node, boot, qemu_status
 from tgt import Tgt
 
 MiB = 1 << 20
@@ -45,6 +44,18 @@ def netroot(target=IQN, creds=""):
 def node(t, append, nic="virtio-net-pci", timeout=600, **kw):
     extra = ["-netdev", f"user,id=n0,restrict=on,{t.guestfwd()}", "-device", f"{nic},netdev=n0"]
     return boot(append, extra=extra, timeout=timeout, **kw)
+
+
+def background_node(t, append, nic):
+    """A node that runs while the test does things to its target."""
+    return Node(append, extra=["-netdev", f"user,id=n0,restrict=on,{t.guestfwd()}",
+                               "-device", f"{nic},netdev=n0"])
+
+
+# A small write first: its line on serial says the session is up and the big
+# write that follows has just begun, so the test can strike mid-write.
+FIRST = f"write 13 0 {MiB}"
+FIRST_DONE = rf"blkcheck: write offset=0 length={MiB} sha256="
 
 
 def host_check(path, seed, off, length):
@@ -97,41 +108,45 @@ def test_host_writes_node_verifies_and_reads(tmp_path, tgt, nic):
     assert "blkcheck: verify offset=0 length=4096 MISMATCH first=0 count=512" in b.log, str(b)
 
 
-def test_one_way_chap(tmp_path, tgt):
+@pytest.mark.parametrize("nic", NICS)
+def test_one_way_chap(tmp_path, tgt, nic):
     lun = lun_file(tmp_path)
     tgt.add_target(1, IQN, lun, chap=("nodeuser", "nodesecret12"))
     b = node(tgt, f"app=blkcheck {netroot(creds='nodeuser:nodesecret12@')} -- "
-                  f"write 3 0 {MiB} verify 3 0 {MiB}")
+                  f"write 3 0 {MiB} verify 3 0 {MiB}", nic=nic)
     assert b.status == qemu_status(0), str(b)
     assert host_check(lun, 3, 0, MiB) == "ok"
 
 
-def test_wrong_chap_secret_is_refused_clearly(tmp_path, tgt):
+@pytest.mark.parametrize("nic", NICS)
+def test_wrong_chap_secret_is_refused_clearly(tmp_path, tgt, nic):
     lun = lun_file(tmp_path)
     tgt.add_target(1, IQN, lun, chap=("nodeuser", "nodesecret12"))
     b = node(tgt, f"app=blkcheck rd.iscsi.timeout=5 {netroot(creds='nodeuser:wrongsecret1@')} "
-                  f"-- write 3 0 {MiB}", timeout=120)
+                  f"-- write 3 0 {MiB}", timeout=120, nic=nic)
     assert b.status == qemu_status(3), str(b)
     assert re.search(r"authentication failed: check the CHAP user name and secret", b.log), str(b)
     assert host_check(lun, 3, 0, MiB) != "ok"
 
 
-def test_mutual_chap(tmp_path, tgt):
+@pytest.mark.parametrize("nic", NICS)
+def test_mutual_chap(tmp_path, tgt, nic):
     lun = lun_file(tmp_path)
     tgt.add_target(1, IQN, lun, chap=("nodeuser", "nodesecret12"),
                    mutual=("targetuser", "targetsecret"))
     creds = "nodeuser:nodesecret12:targetuser:targetsecret@"
-    b = node(tgt, f"app=blkcheck {netroot(creds=creds)} -- write 5 0 {MiB} verify 5 0 {MiB}")
+    b = node(tgt, f"app=blkcheck {netroot(creds=creds)} -- write 5 0 {MiB} verify 5 0 {MiB}", nic=nic)
     assert b.status == qemu_status(0), str(b)
 
 
-def test_target_failing_mutual_authentication_is_refused(tmp_path, tgt):
+@pytest.mark.parametrize("nic", NICS)
+def test_target_failing_mutual_authentication_is_refused(tmp_path, tgt, nic):
     lun = lun_file(tmp_path)
     tgt.add_target(1, IQN, lun, chap=("nodeuser", "nodesecret12"),
                    mutual=("targetuser", "notwhatweexpect"))
     creds = "nodeuser:nodesecret12:targetuser:targetsecret@"
     b = node(tgt, f"app=blkcheck rd.iscsi.timeout=5 {netroot(creds=creds)} -- write 5 0 {MiB}",
-             timeout=120)
+             timeout=120, nic=nic)
     assert b.status == qemu_status(3), str(b)
     assert re.search(r"(?i)mutual", b.log), str(b)
     assert host_check(lun, 5, 0, MiB) != "ok"
@@ -148,19 +163,21 @@ def test_header_and_data_digests(tmp_path, tgt, nic):
     assert host_check(lun, 11, 0, 16 * MiB) == "ok"
 
 
-def test_wrong_lun_names_the_luns_there_are(tmp_path, tgt):
+@pytest.mark.parametrize("nic", NICS)
+def test_wrong_lun_names_the_luns_there_are(tmp_path, tgt, nic):
     tgt.add_target(1, IQN, lun_file(tmp_path))
-    b = node(tgt, f"app=blkcheck netroot=iscsi:{PORTAL}::3260:7:{IQN} -- info")
+    b = node(tgt, f"app=blkcheck netroot=iscsi:{PORTAL}::3260:7:{IQN} -- info", nic=nic)
     assert b.status == qemu_status(3), str(b)
     b.require(f"{IQN} has no LUN 7; it has LUN 0, 1")
 
 
-def test_discovery(tmp_path, tgt):
+@pytest.mark.parametrize("nic", NICS)
+def test_discovery(tmp_path, tgt, nic):
     tgt.add_target(1, "iqn.2026-11.org.tether.test:first", lun_file(tmp_path, "a.img"))
     second = lun_file(tmp_path, "b.img")
     tgt.add_target(2, "iqn.2026-11.org.tether.test:second", second)
     b = node(tgt, f"app=blkcheck netroot=iscsi:{PORTAL}::3260:1: "
-                  f"rd.iscsi.target=iqn.2026-11.org.tether.test:second -- write 2 0 {MiB}")
+                  f"rd.iscsi.target=iqn.2026-11.org.tether.test:second -- write 2 0 {MiB}", nic=nic)
     assert b.status == qemu_status(0), str(b)
     b.require("found 2 targets", "iqn.2026-11.org.tether.test:first")
     assert host_check(second, 2, 0, MiB) == "ok"
@@ -172,46 +189,105 @@ def test_discovery(tmp_path, tgt):
     {"MaxRecvDataSegmentLength": "4096"},
     {"MaxBurstLength": "16384", "FirstBurstLength": "8192"},
 ], ids=["no-immediate-data", "initial-r2t", "mrdsl-4096", "small-burst"])
-def test_target_parameter_sets(tmp_path, tgt, params):
+@pytest.mark.parametrize("nic", NICS)
+def test_target_parameter_sets(tmp_path, tgt, params, nic):
     lun = lun_file(tmp_path)
     tgt.add_target(1, IQN, lun, params=params)
-    b = node(tgt, f"app=blkcheck {netroot()} -- write 21 0 {8 * MiB} verify 21 0 {8 * MiB}")
+    b = node(tgt, f"app=blkcheck {netroot()} -- write 21 0 {8 * MiB} verify 21 0 {8 * MiB}", nic=nic)
     assert b.status == qemu_status(0), str(b)
     assert host_check(lun, 21, 0, 8 * MiB) == "ok"
 
 
 @pytest.mark.parametrize("nic", NICS)
 def test_target_restart_during_64mib_write(tmp_path, tgt, nic):
+    """tgtd is stopped in the middle of a 64 MiB write and comes back 3 s
+    later: the node logs in again, replays what was in flight, and every byte
+    lands.  SIGKILL, because a busy tgtd refuses to delete its targets and so
+    ignores SIGTERM: only a kill stops it at once, mid-write, every time."""
     lun = lun_file(tmp_path)
     tgt.add_target(1, IQN, lun)
-    result = {}
-
-    def run():
-        result["b"] = node(tgt, f"app=blkcheck {netroot()} -- write 13 0 {64 * MiB} "
-                                f"verify 13 0 {64 * MiB}", nic=nic)
-
-    th = threading.Thread(target=run)
-    th.start()
-    # restart once the write is well under way: the LUN file has started to fill
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and th.is_alive():
-        if os.stat(lun).st_blocks * 512 > 4 * MiB:
-            break
-        time.sleep(0.2)
-    assert th.is_alive(), "the node finished before tgtd could be restarted"
-    tgt.restart(down_seconds=3)
-    th.join(600)
-    b = result["b"]
+    n = background_node(tgt, f"app=blkcheck {netroot()} -- {FIRST} write 13 0 {64 * MiB} "
+                             f"verify 13 0 {64 * MiB}", nic)
+    n.wait_for(FIRST_DONE, timeout=120)
+    tgt.restart(down_seconds=3, crash=True)
+    b = n.finish(timeout=600)
     assert b.status == qemu_status(0), str(b)
-    b.require("reinstated", f"blkcheck: verify offset=0 length={64 * MiB} ok")
+    b.require("iscsi: connection to 10.0.2.100:3260 lost", "reinstated",
+              f"blkcheck: write offset=0 length={64 * MiB} sha256={pattern_sha256(13, 0, 64 * MiB)}",
+              f"blkcheck: verify offset=0 length={64 * MiB} ok")
     assert host_check(lun, 13, 0, 64 * MiB) == "ok"
 
 
-def test_storage_survives_exhausted_app_heap_and_net_general(tmp_path, tgt):
+@pytest.mark.parametrize("nic", NICS)
+def test_hung_target_is_caught_by_nop_timeout(tmp_path, tgt, nic):
+    """tgtd freezes (SIGSTOP) with the connection open: only the NOP-Out
+    keepalive can tell.  The node drops the connection, logs in again once the
+    target answers, and the write completes."""
+    lun = lun_file(tmp_path)
+    tgt.add_target(1, IQN, lun)
+    n = background_node(tgt, f"app=blkcheck iscsi.nop_interval=1 iscsi.nop_timeout=2 {netroot()} "
+                             f"-- {FIRST} write 13 0 {32 * MiB} verify 13 0 {32 * MiB}", nic)
+    n.wait_for(FIRST_DONE, timeout=120)
+    tgt.freeze()
+    try:
+        n.wait_for(r"iscsi: connection to 10\.0\.2\.100:3260 lost: no answer to NOP-Out",
+                   timeout=60)
+    finally:
+        tgt.thaw()
+    b = n.finish(timeout=600)
+    assert b.status == qemu_status(0), str(b)
+    b.require("reinstated", f"blkcheck: verify offset=0 length={32 * MiB} ok")
+    assert host_check(lun, 13, 0, 32 * MiB) == "ok"
+
+
+@pytest.mark.parametrize("nic", NICS)
+def test_target_gone_for_good_fails_io_clearly(tmp_path, tgt, nic):
+    """tgtd dies and never returns: after rd.iscsi.timeout the I/O fails with
+    a message that says so, and the node ends with the app's failure status."""
+    lun = lun_file(tmp_path)
+    tgt.add_target(1, IQN, lun)
+    n = background_node(tgt, f"app=blkcheck rd.iscsi.timeout=5 {netroot()} -- {FIRST} "
+                             f"write 13 0 {64 * MiB}", nic)
+    n.wait_for(FIRST_DONE, timeout=120)
+    tgt.kill()
+    b = n.finish(timeout=180)
+    assert b.status == qemu_status(1), str(b)
+    b.require(f"iscsi: {IQN} unreachable for 5 s (rd.iscsi.timeout)",
+              f"blkcheck: write offset=0 length={64 * MiB} FAILED")
+
+
+@pytest.mark.parametrize("nic", NICS)
+def test_login_redirect(tmp_path, tgt, nic):
+    """The target we are sent to answers with a Temporary redirect (tgt's
+    RedirectAddress) to a second tgtd; the node follows it and the data lands
+    there."""
+    os.makedirs(tmp_path / "other")
+    other = Tgt(tmp_path / "other").start()
+    try:
+        lun = lun_file(tmp_path)
+        decoy = lun_file(tmp_path, "decoy.img")
+        other.add_target(1, IQN, lun)
+        tgt.add_target(1, IQN, decoy, params={"RedirectAddress": "10.0.2.101",
+                                              "RedirectPort": "3260",
+                                              "RedirectReason": "Temporary"})
+        netdev = f"user,id=n0,restrict=on,{tgt.guestfwd()},{other.guestfwd(guest_ip='10.0.2.101')}"
+        b = boot(f"app=blkcheck {netroot()} -- write 29 0 {4 * MiB} verify 29 0 {4 * MiB}",
+                 extra=["-netdev", netdev, "-device", f"{nic},netdev=n0"], timeout=300)
+        assert b.status == qemu_status(0), str(b)
+        b.require("10.0.2.101:3260", f"iscsi: logged in to {IQN} at 10.0.2.101:3260")
+        assert host_check(lun, 29, 0, 4 * MiB) == "ok"
+        with open(decoy, "rb") as f:
+            assert f.read(4 * MiB) == bytes(4 * MiB)
+    finally:
+        other.stop()
+
+
+@pytest.mark.parametrize("nic", NICS)
+def test_storage_survives_exhausted_app_heap_and_net_general(tmp_path, tgt, nic):
     lun = lun_file(tmp_path)
     tgt.add_target(1, IQN, lun)
     b = node(tgt, f"app=blkcheck {netroot()} -- exhaust write 17 0 {16 * MiB} "
-                  f"verify 17 0 {16 * MiB}")
+                  f"verify 17 0 {16 * MiB}", nic=nic)
     assert b.status == qemu_status(0), str(b)
     ex = line(b, "blkcheck: exhaust")
     assert re.search(r"app heap full after \d+ KiB", ex) and "net-general full" in ex, ex
@@ -224,8 +300,6 @@ def test_pxe_sanhook_ibft(tmp_path, tgt, nic):
     tgt.add_target(1, IQN, lun)
     tftp = os.path.join(str(tmp_path), "tftp")
     os.makedirs(tftp)
-    import shutil
-    from conftest import IMAGE
     shutil.copy(IMAGE, os.path.join(tftp, "tether.bin"))
     with open(os.path.join(tftp, "boot.ipxe"), "w") as f:
         f.write("#!ipxe\n"
