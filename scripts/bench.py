@@ -12,6 +12,9 @@ random reads at queue depth 1: 1.4-2.4k IOPS).
   storage    against a private tgtd: sequential 1 MiB I/O at queue depth 1
              and 32, 4 KiB random reads at queue depth 1 and 32, and QEMU
              start to LUN ready for direct and PXE boot
+  storage-tap  the same I/O over a tap in a network namespace of our own,
+             to a tgtd inside it: a real Linux TCP peer instead of slirp
+             (needs root and /dev/net/tun; skipped otherwise)
 """
 import json
 import os
@@ -28,6 +31,7 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 from tgt import Tgt, free_port  # noqa: E402
+from lan import NS_ADDR, Lan  # noqa: E402
 
 B = os.environ.get("B", os.path.join(ROOT, "build"))
 ELF = os.path.join(B, "tether.elf")
@@ -39,10 +43,10 @@ QEMU = ["qemu-system-x86_64", "-nodefaults", "-machine", "pc", "-display", "none
 IQN = "iqn.2026-11.org.tether:bench"
 
 
-def run_node(args, mem=128, timeout=900, watch=None):
+def run_node(args, mem=128, timeout=900, watch=None, wrap=()):
     """Run QEMU; return (status, log, {regex: host seconds when first seen})."""
     t0 = time.monotonic()
-    p = subprocess.Popen(QEMU + ["-m", str(mem)] + args, stdout=subprocess.PIPE,
+    p = subprocess.Popen(list(wrap) + QEMU + ["-m", str(mem)] + args, stdout=subprocess.PIPE,
                          stdin=subprocess.DEVNULL)
     seen, log = {}, []
     timer = threading.Timer(timeout, p.kill)
@@ -165,6 +169,37 @@ def net():
     return res
 
 
+# The storage job: 64 MiB sequential at QD1 and QD32 (1 MiB I/Os), then 4 KiB
+# random reads at QD1 and QD32.
+STORAGE_CMDS = (f"qd 1 write 1 0 {64 * MiB} verify 1 0 {64 * MiB} "
+                f"qd 32 write 2 0 {64 * MiB} verify 2 0 {64 * MiB} "
+                f"iosize 4096 qd 1 randread 2000 qd 32 randread 4000")
+
+
+def storage_job(args, wrap=()):
+    """Run STORAGE_CMDS on a node; return its figures and the QEMU-start-to-LUN time."""
+    st, log, seen = run_node(args, watch=[r"iscsi: LUN \d+:"], wrap=wrap)
+    w = [float(x) for x in re.findall(r"blkcheck: write .* MBps=([\d.]+)", log)]
+    r = [float(x) for x in re.findall(r"blkcheck: verify .* ok MBps=([\d.]+)", log)]
+    iops = [float(x) for x in re.findall(r"blkcheck: randread .* IOPS=([\d.]+)", log)]
+    if st != 33 or len(w) != 2 or len(r) != 2 or len(iops) != 2:
+        print(log)
+        sys.exit("bench: the storage run failed; see the log above")
+    return {"seq_write_MBps": {"qd1": w[0], "qd32": w[1]},
+            "seq_read_MBps": {"qd1": r[0], "qd32": r[1]},
+            "rand4k_read_IOPS": {"qd1": iops[0], "qd32": iops[1]},
+            "lun_ready_direct_s": seen.get(r"iscsi: LUN \d+:")}
+
+
+def print_storage(res, how):
+    print(f"storage ({how}, 64 MiB, 1 MiB I/Os): write {res['seq_write_MBps']['qd1']} "
+          f"MB/s at QD1, {res['seq_write_MBps']['qd32']} at QD32; read "
+          f"{res['seq_read_MBps']['qd1']} MB/s at QD1, {res['seq_read_MBps']['qd32']} at QD32 "
+          f"(Linux through slirp: write 19-24, read 54-66)")
+    print(f"storage ({how}) 4 KiB random reads: {res['rand4k_read_IOPS']['qd1']:.0f} IOPS at "
+          f"QD1, {res['rand4k_read_IOPS']['qd32']:.0f} at QD32 (Linux QD1: 1.4-2.4k)")
+
+
 def storage():
     work = tempfile.mkdtemp(prefix="tether-bench-")
     tgt = Tgt(work).start()
@@ -174,22 +209,8 @@ def storage():
         tgt.add_target(1, IQN, lun, size=160 * MiB)
         netdev = f"user,id=n0,restrict=on,{tgt.guestfwd(single=True)}"
         root = f"netroot=iscsi:10.0.2.100::3260:1:{IQN}"
-        cmds = (f"qd 1 write 1 0 {64 * MiB} verify 1 0 {64 * MiB} "
-                f"qd 32 write 2 0 {64 * MiB} verify 2 0 {64 * MiB} "
-                f"iosize 4096 qd 1 randread 2000 qd 32 randread 4000")
-        st, log, seen = run_node(["-kernel", IMG, "-append", f"app=blkcheck {root} -- {cmds}",
-                                  "-netdev", netdev, "-device", "virtio-net-pci,netdev=n0"],
-                                 watch=[r"iscsi: LUN \d+:"])
-        w = [float(x) for x in re.findall(r"blkcheck: write .* MBps=([\d.]+)", log)]
-        r = [float(x) for x in re.findall(r"blkcheck: verify .* ok MBps=([\d.]+)", log)]
-        iops = [float(x) for x in re.findall(r"blkcheck: randread .* IOPS=([\d.]+)", log)]
-        if st != 33 or len(w) != 2 or len(r) != 2 or len(iops) != 2:
-            print(log)
-            sys.exit("bench: the storage run failed; see the log above")
-        res = {"seq_write_MBps": {"qd1": w[0], "qd32": w[1]},
-               "seq_read_MBps": {"qd1": r[0], "qd32": r[1]},
-               "rand4k_read_IOPS": {"qd1": iops[0], "qd32": iops[1]},
-               "lun_ready_direct_s": seen.get(r"iscsi: LUN \d+:")}
+        res = storage_job(["-kernel", IMG, "-append", f"app=blkcheck {root} -- {STORAGE_CMDS}",
+                           "-netdev", netdev, "-device", "virtio-net-pci,netdev=n0"])
         tftp = os.path.join(work, "tftp")
         os.makedirs(tftp)
         shutil.copy(IMG, tftp)
@@ -204,25 +225,45 @@ def storage():
     finally:
         tgt.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print(f"storage (virtio-net, tgtd, 64 MiB, 1 MiB I/Os): write {res['seq_write_MBps']['qd1']} "
-          f"MB/s at QD1, {res['seq_write_MBps']['qd32']} at QD32; read "
-          f"{res['seq_read_MBps']['qd1']} MB/s at QD1, {res['seq_read_MBps']['qd32']} at QD32 "
-          f"(Linux: write 19-24, read 54-66)")
-    print(f"storage 4 KiB random reads: {res['rand4k_read_IOPS']['qd1']:.0f} IOPS at QD1, "
-          f"{res['rand4k_read_IOPS']['qd32']:.0f} at QD32 (Linux QD1: 1.4-2.4k)")
+    print_storage(res, "virtio-net, slirp, tgtd")
     print(f"QEMU start to LUN ready: direct {res['lun_ready_direct_s']:.2f} s, PXE through iPXE "
           f"{res['lun_ready_pxe_s']:.2f} s (Linux: 7.2-7.9 s)")
     return res
 
 
+def storage_tap():
+    if os.geteuid() != 0 or not os.path.exists("/dev/net/tun"):
+        print("storage-tap: skipped (needs root and /dev/net/tun)")
+        return None
+    work = tempfile.mkdtemp(prefix="tether-bench-")
+    lan = Lan(work)
+    res = {}
+    try:
+        lun = os.path.join(work, "lun.img")
+        lan.target(IQN, backing=lun, size=160 * MiB)
+        keys = (f"ip=10.77.0.2:::255.255.255.0::eth0:none "
+                f"netroot=iscsi:{NS_ADDR}::3260:1:{IQN}")
+        for nic in ["virtio-net-pci", "e1000"]:
+            res[nic] = storage_job(["-kernel", IMG, "-append",
+                                    f"app=blkcheck {keys} -- {STORAGE_CMDS}"] +
+                                   lan.qemu_args(nic), wrap=lan.wrap)
+            print_storage(res[nic], f"{nic}, tap, tgtd")
+    finally:
+        lan.close()
+        shutil.rmtree(work, ignore_errors=True)
+    return res
+
+
 def main():
-    only = sys.argv[1:] or ["image", "boot", "net", "storage"]
+    parts = [("image", image), ("boot", boot_time), ("net", net), ("storage", storage),
+             ("storage-tap", storage_tap)]
+    only = sys.argv[1:] or [name for name, _ in parts]
     res = {}
     path = os.path.join(B, "bench.json")
     if os.path.exists(path):
         with open(path) as f:
             res = json.load(f)
-    for name, fn in [("image", image), ("boot", boot_time), ("net", net), ("storage", storage)]:
+    for name, fn in parts:
         if name in only:
             res[name] = fn()
     res["when"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -8,16 +8,13 @@ node sends leaves the namespace.
 """
 import os
 import shutil
-import subprocess
-import time
 
 import pytest
 
-from conftest import QEMU, boot, qemu_status
+from conftest import boot, qemu_status
+from lan import NS_ADDR, Lan
 from test_iscsi import MiB, host_check, lun_file
-from tgt import Tgt
 
-NS_ADDR = "10.77.0.1"
 IQN = "iqn.2026-11.org.tether.test:dhcp"
 NODE_IQN = "iqn.2026-11.org.tether.test:node7"
 NICS = ["virtio-net-pci", "e1000"]
@@ -27,62 +24,15 @@ pytestmark = pytest.mark.skipif(
     not shutil.which("dnsmasq"), reason="needs root, /dev/net/tun, ip and dnsmasq")
 
 
-class Lan:
-    """A namespace with a tap for QEMU, a DHCP server and a target."""
-
-    def __init__(self, tmp_path):
-        self.tmp = tmp_path
-        self.ns = f"tetherdhcp{os.getpid()}"
-        self.wrap = ["ip", "netns", "exec", self.ns]
-        self.dnsmasq = None
-        self.tgt = None
-        subprocess.run(["ip", "netns", "add", self.ns], check=True)
-        for cmd in (["ip", "link", "set", "lo", "up"],
-                    ["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"],
-                    ["ip", "addr", "add", f"{NS_ADDR}/24", "dev", "tap0"],
-                    ["ip", "link", "set", "tap0", "up"]):
-            subprocess.run(self.wrap + cmd, check=True)
-
-    def target(self, **kw):
-        os.makedirs(self.tmp / "tgt", exist_ok=True)
-        self.tgt = Tgt(self.tmp / "tgt", netns=self.ns, addr=NS_ADDR).start()
-        self.tgt.add_target(1, IQN, **kw)
-        return self.tgt
-
-    def dhcp(self, *options):
-        """dnsmasq on tap0 only, DHCP only (port=0: no DNS), with these options."""
-        self.dhcp_log = self.tmp / "dnsmasq.log"
-        cmd = self.wrap + ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
-                           "--port=0", "--interface=tap0", "--bind-interfaces",
-                           "--user=root", "--group=root", "--pid-file=",
-                           f"--dhcp-leasefile={self.tmp / 'leases'}",
-                           f"--dhcp-range=10.77.0.50,10.77.0.99,255.255.255.0,1h",
-                           "--log-dhcp", f"--log-facility={self.dhcp_log}"]
-        cmd += [f"--dhcp-option={o}" for o in options]
-        self.dnsmasq = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        time.sleep(0.3)
-        assert self.dnsmasq.poll() is None, "dnsmasq did not start: " + self.dhcp_log.read_text()
-
-    def node(self, append, nic, timeout=300):
-        return boot(append, wrap=self.wrap, timeout=timeout, extra=[
-            "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
-            "-device", f"{nic},netdev=n0"])
-
-    def close(self):
-        if self.dnsmasq and self.dnsmasq.poll() is None:
-            self.dnsmasq.terminate()  # ours, by PID
-            self.dnsmasq.wait()
-        if self.tgt:
-            self.tgt.stop()
-        subprocess.run(["ip", "netns", "del", self.ns])
-
-
 @pytest.fixture
 def lan(tmp_path):
     n = Lan(tmp_path)
     yield n
     n.close()
+
+
+def node(lan, append, nic, timeout=300):
+    return boot(append, wrap=lan.wrap, timeout=timeout, extra=lan.qemu_args(nic))
 
 
 def root_path(creds=""):
@@ -94,12 +44,12 @@ def test_target_initiator_and_chap_from_dhcp(lan, nic):
     """No netroot=: the lease names the target, our IQN and our CHAP secret.
     The target admits only that IQN with that secret."""
     lun = lun_file(lan.tmp)
-    t = lan.target(backing=lun, chap=("nodeuser", "nodesecret12"))
+    t = lan.target(IQN, backing=lun, chap=("nodeuser", "nodesecret12"))
     t.adm("--mode", "target", "--op", "unbind", "--tid", "1", "--initiator-address", "ALL")
     t.adm("--mode", "target", "--op", "bind", "--tid", "1", "--initiator-name", NODE_IQN)
     lan.dhcp(root_path(), f"203,{NODE_IQN}", "encap:175,190,nodeuser",
              "encap:175,191,nodesecret12")
-    b = lan.node(f"app=blkcheck -- write 31 0 {8 * MiB} verify 31 0 {8 * MiB}", nic)
+    b = node(lan, f"app=blkcheck -- write 31 0 {8 * MiB} verify 31 0 {8 * MiB}", nic)
     assert b.status == qemu_status(0), str(b)
     b.require(f"DHCP root path iscsi:{NS_ADDR}::3260:1:{IQN}",
               f"DHCP initiator name {NODE_IQN}",
@@ -113,9 +63,9 @@ def test_target_initiator_and_chap_from_dhcp(lan, nic):
 def test_command_line_wins_over_dhcp(lan):
     """netroot= comes first: a root path in the lease is not used."""
     lun = lun_file(lan.tmp)
-    lan.target(backing=lun)
+    lan.target(IQN, backing=lun)
     lan.dhcp("17,iscsi:10.77.0.9::3260:1:iqn.2026-11.org.tether.test:elsewhere")
-    b = lan.node(f"app=blkcheck netroot=iscsi:{NS_ADDR}::3260:1:{IQN} -- write 33 0 {MiB}",
+    b = node(lan, f"app=blkcheck netroot=iscsi:{NS_ADDR}::3260:1:{IQN} -- write 33 0 {MiB}",
                  "virtio-net-pci")
     assert b.status == qemu_status(0), str(b)
     b.require("iscsi: target from the command line (netroot=)")
@@ -137,6 +87,6 @@ def test_bad_root_path_from_dhcp_is_reported(lan, path, says):
     """A bad option 17 is reported with what is wrong and what to fix, and the
     node ends without a disk instead of guessing."""
     lan.dhcp(f"17,{path}")
-    b = lan.node("app=blkcheck -- info", "virtio-net-pci", timeout=120)
+    b = node(lan, "app=blkcheck -- info", "virtio-net-pci", timeout=120)
     assert b.status == qemu_status(3), str(b)
     b.require(says, "storage: bring-up failed")

@@ -52,10 +52,15 @@ def background_node(t, append, nic):
                                "-device", f"{nic},netdev=n0"])
 
 
-# A small write first: its line on serial says the session is up and the big
-# write that follows has just begun, so the test can strike mid-write.
-FIRST = f"write 13 0 {MiB}"
-FIRST_DONE = rf"blkcheck: write offset=0 length={MiB} sha256="
+def mid_write(tmp_path, t, nic, keys, cmds):
+    """A node busy writing: a small write first, whose line on serial says the
+    session is up and that cmds (a big write) have just begun, so the test can
+    strike the target mid-write.  Returns (LUN file, node)."""
+    lun = lun_file(tmp_path)
+    t.add_target(1, IQN, lun)
+    n = background_node(t, f"app=blkcheck {keys} {netroot()} -- write 13 0 {MiB} {cmds}", nic)
+    n.wait_for(rf"blkcheck: write offset=0 length={MiB} sha256=", timeout=120)
+    return lun, n
 
 
 def host_check(path, seed, off, length):
@@ -204,11 +209,7 @@ def test_target_restart_during_64mib_write(tmp_path, tgt, nic):
     later: the node logs in again, replays what was in flight, and every byte
     lands.  SIGKILL, because a busy tgtd refuses to delete its targets and so
     ignores SIGTERM: only a kill stops it at once, mid-write, every time."""
-    lun = lun_file(tmp_path)
-    tgt.add_target(1, IQN, lun)
-    n = background_node(tgt, f"app=blkcheck {netroot()} -- {FIRST} write 13 0 {64 * MiB} "
-                             f"verify 13 0 {64 * MiB}", nic)
-    n.wait_for(FIRST_DONE, timeout=120)
+    lun, n = mid_write(tmp_path, tgt, nic, "", f"write 13 0 {64 * MiB} verify 13 0 {64 * MiB}")
     tgt.restart(down_seconds=3, crash=True)
     b = n.finish(timeout=600)
     assert b.status == qemu_status(0), str(b)
@@ -223,11 +224,8 @@ def test_hung_target_is_caught_by_nop_timeout(tmp_path, tgt, nic):
     """tgtd freezes (SIGSTOP) with the connection open: only the NOP-Out
     keepalive can tell.  The node drops the connection, logs in again once the
     target answers, and the write completes."""
-    lun = lun_file(tmp_path)
-    tgt.add_target(1, IQN, lun)
-    n = background_node(tgt, f"app=blkcheck iscsi.nop_interval=1 iscsi.nop_timeout=2 {netroot()} "
-                             f"-- {FIRST} write 13 0 {32 * MiB} verify 13 0 {32 * MiB}", nic)
-    n.wait_for(FIRST_DONE, timeout=120)
+    lun, n = mid_write(tmp_path, tgt, nic, "iscsi.nop_interval=1 iscsi.nop_timeout=2",
+                       f"write 13 0 {32 * MiB} verify 13 0 {32 * MiB}")
     tgt.freeze()
     try:
         n.wait_for(r"iscsi: connection to 10\.0\.2\.100:3260 lost: no answer to NOP-Out",
@@ -244,11 +242,7 @@ def test_hung_target_is_caught_by_nop_timeout(tmp_path, tgt, nic):
 def test_target_gone_for_good_fails_io_clearly(tmp_path, tgt, nic):
     """tgtd dies and never returns: after rd.iscsi.timeout the I/O fails with
     a message that says so, and the node ends with the app's failure status."""
-    lun = lun_file(tmp_path)
-    tgt.add_target(1, IQN, lun)
-    n = background_node(tgt, f"app=blkcheck rd.iscsi.timeout=5 {netroot()} -- {FIRST} "
-                             f"write 13 0 {64 * MiB}", nic)
-    n.wait_for(FIRST_DONE, timeout=120)
+    _, n = mid_write(tmp_path, tgt, nic, "rd.iscsi.timeout=5", f"write 13 0 {64 * MiB}")
     tgt.kill()
     b = n.finish(timeout=180)
     assert b.status == qemu_status(1), str(b)
