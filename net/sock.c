@@ -67,11 +67,13 @@ struct net_conn {
 	enum conn_state state;
 	struct tcp_pcb *pcb;
 	bool eof;
-	struct pbuf *rxq;
-	/* Bytes in rxq.  pbuf lengths are 16 bits and a window holds more than
-	 * 64 KiB, so the chain's tot_len wraps once a fast sender fills it: it
-	 * is never read.  pbuf_copy_partial() and pbuf_free_header() walk the
-	 * per-pbuf lengths only. */
+	/* Received data, oldest first, as one pbuf chain.  pbuf lengths are 16
+	 * bits and a window holds more than 64 KiB, so the chain's tot_len is
+	 * never read: rx_bytes counts it.  New data is joined at rxq_tail, the
+	 * chain's last pbuf, in O(1), which leaves the tot_len of the pbufs
+	 * before it stale; pbuf_copy_partial() and pbuf_free_header() walk the
+	 * per-pbuf lengths only.  rxq_tail is meaningless while rxq is NULL. */
+	struct pbuf *rxq, *rxq_tail;
 	size_t rx_bytes;
 	bool rx_dirty; /* data or EOF arrived since net_sock_flush() */
 	struct req *connect_req, *recv_req, *accept_req, *close_req;
@@ -370,9 +372,11 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e)
 	} else {
 		c->rx_bytes += p->tot_len;
 		if (c->rxq)
-			pbuf_cat(c->rxq, p);
+			pbuf_cat(c->rxq_tail, p);
 		else
 			c->rxq = p;
+		for (c->rxq_tail = p; c->rxq_tail->next; c->rxq_tail = c->rxq_tail->next)
+			;
 	}
 	/* A waiting reader is served once this poll round is over, so it gets
 	 * the whole batch in one copy rather than the first segment. */
