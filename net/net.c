@@ -85,22 +85,11 @@ static char up_addr[IP4ADDR_STRLEN_MAX];
 static char root_path[ROOT_PATH_MAX];
 static struct netcfg_dhcp_iscsi dhcp_iscsi; /* from the lease that gave the root path */
 
-static uint64_t rand_state;
-
 /* ---- lwIP's system interface ---- */
 
 u32_t sys_now(void)
 {
 	return (u32_t)(clock_ns() / NSEC_PER_MSEC);
-}
-
-uint32_t net_rand(void)
-{
-	/* xorshift64*: ports, ISNs and xids need variety, not secrecy. */
-	rand_state ^= rand_state >> 12;
-	rand_state ^= rand_state << 25;
-	rand_state ^= rand_state >> 27;
-	return (uint32_t)((rand_state * 0x2545F4914F6CDD1DULL) >> 32);
 }
 
 /* ---- mailbox and kicks ---- */
@@ -490,7 +479,6 @@ int net_init(void)
 		       mm_part_name(MM_NETGEN));
 		goto err_heap;
 	}
-	rand_state = __builtin_ia32_rdtsc() | 1;
 	sem_init(&wake, 0);
 	sem_init(&started, 0);
 	sem_init(&mb_space, NET_MBOX_SIZE);

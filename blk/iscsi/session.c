@@ -19,6 +19,7 @@
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/fmt.h"
+#include "kernel/rand.h"
 #include "kernel/sync.h"
 #include "kernel/thread.h"
 #include "mm/mm.h"
@@ -670,17 +671,7 @@ static void rx_thread(void *arg)
 static int login_random(void *ctx, uint8_t *buf, size_t len)
 {
 	(void)ctx;
-	/* The TSC's low bits mixed through a xorshift: unpredictable enough for a
-	 * CHAP challenge on a node with no entropy source; see docs. */
-	static uint64_t x;
-	x ^= rdtsc() * 0x9E3779B97F4A7C15ULL;
-	for (size_t i = 0; i < len; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		x ^= rdtsc();
-		buf[i] = (uint8_t)(x >> 24);
-	}
+	rand_bytes(buf, len);
 	return 0;
 }
 

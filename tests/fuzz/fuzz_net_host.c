@@ -17,7 +17,7 @@
 /* Shared with fuzz_netif_input.c (no header: the two are one program). */
 void fuzz_net_advance(uint32_t ms);
 void fuzz_net_seed(uint64_t seed);
-uint32_t net_rand(void);
+uint32_t rand_u32(void);
 
 /* The heap lwIP's mem.c carves, as net_init() would from MM_NETGEN.  The
  * alignment matches what net_init() asks of mm_alloc_aligned(). */
@@ -43,7 +43,7 @@ void fuzz_net_seed(uint64_t seed)
 	rand_state = seed | 1;
 }
 
-uint32_t net_rand(void)
+uint32_t rand_u32(void)
 {
 	/* Any full-period generator will do; the fuzzer only needs replay. */
 	rand_state ^= rand_state << 13;

@@ -26,8 +26,8 @@
 #define LWIP_PLATFORM_ASSERT(x) panic("lwip: %s (%s:%d)", (x), __FILE__, __LINE__)
 
 /* Not cryptographic: a TSC-seeded xorshift (net/net.c).  Net thread. */
-uint32_t net_rand(void);
-#define LWIP_RAND() net_rand()
+#include "kernel/rand.h"
+#define LWIP_RAND() rand_u32()
 
 #define lwip_htons(x) __builtin_bswap16(x)
 #define lwip_htonl(x) __builtin_bswap32(x)
