@@ -34,7 +34,7 @@ ACFLAGS := $(BASE_CFLAGS)
 ASFLAGS := -I. -D__ASSEMBLY__ -MMD -MP
 LDFLAGS := -nostdlib -static -T linker.ld -z noexecstack -z max-page-size=4096 --no-warn-rwx-segments --gc-sections
 
-KSRCS := $(wildcard boot/*.c kernel/*.c mm/*.c net/*.c blk/*.c blk/iscsi/*.c)
+KSRCS := $(wildcard lib/*.c boot/*.c kernel/*.c mm/*.c net/*.c blk/*.c blk/iscsi/*.c init/*.c)
 KASRCS := $(wildcard boot/*.S kernel/*.S)
 # Extra kernel objects (lwIP and its port) come from net/*.mk fragments.
 EXTRA_KOBJS :=
@@ -131,7 +131,7 @@ QEMU_DIRECT := qemu-system-x86_64 -nodefaults -machine pc -m 128 -display none -
 	-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
 RUN_APPEND ?= app=selftest
 
-.PHONY: run run-selftest test system bench clean
+.PHONY: run run-selftest test system bench clean layers
 # The main job: a private tgtd, a node PXE-booted through iPXE, a verified
 # write and read on the LUN, the figures (scripts/run.py).
 run: all $(B)/tools/pattern
@@ -151,7 +151,14 @@ $(B)/tools/pattern: tests/tools/pattern.c | $(B)/tools/
 system: all $(B)/tools/pattern
 	cd tests/system && $(PYTHON) -m pytest -v -rs
 
+# Layers point down: every include or reference from a lower layer to a
+# higher one is listed, and any fails the check (scripts/layers.py).
+layers: all
+	@echo "== layers: includes and symbols from a lower layer to a higher one"
+	@$(PYTHON) scripts/layers.py --objects $(B)/obj $(filter $(B)/obj/%.o,$(KOBJS) $(AOBJS))
+
 test: all
+	@$(MAKE) --no-print-directory layers
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory system

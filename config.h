@@ -24,6 +24,41 @@
 #define IST_STACK_SIZE      (8 * KiB) /* double fault / NMI / MCE stacks, in the kernel image */
 #define THREAD_TIMESLICE_NS (10 * 1000 * 1000ULL)
 
+/* ---- kernel tables ---- */
+#define CMDLINE_BUF_SIZE    2048 /* longest accepted command line is this - 1 bytes */
+#define CMDLINE_MAX_PARAMS  64   /* key / key=value tokens on one line */
+#define CMDLINE_MAX_ARGS    32   /* application arguments after "--" */
+#define PARAMS_MAX          64   /* PARAM() keys the image may register */
+#define BOOTINFO_REGIONS_MAX 32  /* RAM regions kept from the loader's memory map */
+#define LIBC_DYNAMIC_LOCKS  32   /* newlib locks made at run time (__lock_init) */
+
+/* ---- network ---- */
+#define NIC_MAX             4    /* NIC instances */
+#define NIC_MAX_QUEUES      4    /* RX (and TX) queue pairs per NIC */
+#define NIC_MAX_FRAGS       8    /* TX fragments per frame */
+#define NIC_RXBUF_SIZE      2048 /* one RX buffer: a full frame with VLAN tag fits */
+#define E1000_RING_SIZE     256  /* descriptors per ring; a multiple of 8 */
+#define VIRTIO_NET_QUEUE_MAX 256 /* largest virtqueue asked of a modern device */
+#define NET_MBOX_SIZE       128  /* posts pending to the net thread; net_call() blocks beyond */
+#define NET_POLL_BUDGET     64   /* frames per queue per poll round */
+#define NET_DHCP_OPTIONS_MAX 8   /* NET_DHCP_OPTION() registrations */
+#define NET_CONNS_MAX       32   /* TCP connections and listeners together */
+#define NET_IOV_MAX         4    /* pieces per net_send() */
+#define NET_SENDS_MAX       16   /* net_send()s in flight per connection (a power of two) */
+#define NET_ACCEPT_MAX      4    /* connections a listener holds before net_accept() */
+#define NET_RX_WRAPPERS     1024 /* received frames lwIP may hold at once, all NICs */
+#define NET_LWIP_MEM_SIZE   (256 * KiB) /* lwIP's heap (TX headers, TCP segments), in net-general */
+#define NET_TCP_WND         (240 * KiB) /* receive window per connection */
+#define NET_TCP_SND_BUF     (256 * KiB) /* send buffer per connection */
+#define NET_TCP_OOSEQ_BYTES (64 * KiB)  /* out-of-order data held per connection */
+#define NET_SOCK_TIMEOUTS   40   /* blocking socket calls waiting at once (lwIP timeouts) */
+
+/* ---- block layer and iSCSI ---- */
+#define BLK_MAX_DEVS        4    /* registered block devices */
+#define BLK_SYNC_BATCH      8    /* requests the synchronous helpers keep in flight */
+#define ISCSI_QUEUE_DEPTH   32   /* SCSI commands in flight on the session */
+#define ISCSI_SECRET_MAX    128  /* longest CHAP secret kept for login and relogin */
+
 /* ---- the partition table ---- */
 /*
  * X(id, name, description, sizing, bytes, permille, kind)

@@ -1,10 +1,12 @@
 /* App registry and launcher: finds app=NAME and runs it in its own app thread. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "apps/app.h"
 #include "blk/blk.h"
 #include "blk/iscsi/iscsi.h"
+#include "config.h"
 #include "kernel/console.h"
 #include "kernel/panic.h"
 #include "kernel/params.h"
@@ -19,9 +21,7 @@ extern const struct app __apps_start[], __apps_end[];
 
 static const struct app *chosen;
 static struct sem done = {0, WAITQ_INIT};
-static int exit_status;
-static bool exiting;
-static char *argv_buf[34];
+static char *argv_buf[CMDLINE_MAX_ARGS + 2]; /* the app's name, the arguments, NULL */
 
 const struct app *app_find(const char *name)
 {
@@ -47,13 +47,8 @@ static void app_thread(void *arg)
 
 void app_exit(int status)
 {
-	uint64_t fl = irq_save();
-	if (!exiting) {
-		exiting = true;
-		exit_status = status;
+	if (tether_shutdown(status))
 		sem_up(&done);
-	}
-	irq_restore(fl);
 	/* Other threads of the app may run on until the node ends: that is the
 	 * shutdown's business, not this thread's. */
 	thread_exit(status);
@@ -78,8 +73,30 @@ void app_run(void)
 	if (!t)
 		panic("cannot start app %s", chosen->name);
 	sem_down(&done);
-	int status = exit_status;
+	int status = tether_shutdown_status();
 	if (chosen->needs & APP_NEEDS_STORAGE)
 		blk_close_all(); /* log out: the target frees the session at once */
 	tether_exit(status);
+}
+
+/* ---- newlib's exits land here: the app is the node's only process ---- */
+
+void _exit(int status);
+void _exit(int status)
+{
+	/* The app is done, whichever of its threads said so; the kernel's main
+	 * thread shuts the node down (storage logout first). */
+	app_exit(status);
+}
+
+int kill(int pid, int sig);
+int kill(int pid, int sig)
+{
+	/* abort() raises SIGABRT at itself: treat it as the app failing. */
+	if (pid == 1) {
+		con_printf("app: killed by signal %d\n", sig);
+		app_exit(128 + sig > TETHER_EXIT_MAX ? TETHER_EXIT_MAX : 128 + sig);
+	}
+	errno = ESRCH;
+	return -1;
 }

@@ -7,12 +7,12 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config.h"
 #include "blk/blk.h"
 #include "kernel/assert.h"
 #include "kernel/cpu.h"
 #include "kernel/sync.h"
 
-#define BLK_MAX_DEVS 4
 
 static struct blk_dev *devs[BLK_MAX_DEVS];
 static struct waitq ready_wq = WAITQ_INIT;
@@ -188,19 +188,18 @@ static void sync_done(struct blk_req *r, int err)
 	sem_up(&c->sem);
 }
 
-#define SYNC_BATCH 8 /* requests kept in flight by the synchronous helpers */
 
 static int sync_io(struct blk_dev *d, enum blk_op op, uint64_t lba, uint32_t nblocks, void *buf)
 {
-	struct blk_req reqs[SYNC_BATCH];
+	struct blk_req reqs[BLK_SYNC_BATCH];
 	struct sync_ctx c = { .err = 0 };
 	unsigned started = 0, finished = 0;
 	uint32_t step = d->info.max_blocks;
 	sem_init(&c.sem, 0);
 	uint8_t *p = buf;
 	while (nblocks || finished < started) {
-		if (nblocks && started - finished < SYNC_BATCH && !c.err) {
-			struct blk_req *r = &reqs[started % SYNC_BATCH];
+		if (nblocks && started - finished < BLK_SYNC_BATCH && !c.err) {
+			struct blk_req *r = &reqs[started % BLK_SYNC_BATCH];
 			uint32_t n = nblocks < step ? nblocks : step;
 			*r = (struct blk_req){ .op = op, .lba = lba, .nblocks = n, .buf = p,
 					       .done = sync_done, .arg = &c };

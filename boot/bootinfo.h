@@ -9,11 +9,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "mm/layout.h"
 
 #define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002
-#define BOOTINFO_CMDLINE_MAX       2048
-#define BOOTINFO_REGIONS_MAX       32
+#define BOOTINFO_CMDLINE_MAX       CMDLINE_BUF_SIZE
 
 struct bootinfo {
 	char cmdline[BOOTINFO_CMDLINE_MAX];

@@ -27,9 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CMDLINE_BUF_SIZE   2048 /* longest accepted line is CMDLINE_BUF_SIZE - 1 bytes */
-#define CMDLINE_MAX_PARAMS 64   /* key / key=value tokens */
-#define CMDLINE_MAX_ARGS   32   /* application arguments after "--" */
+#include "config.h"
+
 
 struct cmdline_param {
 	const char *key;

@@ -5,7 +5,8 @@
  * struct _reent, so errno and stdio are per thread.
  *
  * Console I/O is fds 0-2; file calls fail with ENOSYS until the LUN-backed
- * file layer exists.
+ * file layer exists.  _exit() and kill() end the app, so they live with the
+ * apps (apps/app.c), not here.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 #include <sys/times.h>
 #include <time.h>
 
-#include "apps/app.h"
+#include "config.h"
 #include "kernel/assert.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
@@ -24,8 +25,6 @@
 #include "kernel/sync.h"
 #include "kernel/thread.h"
 #include "mm/mm.h"
-
-#define LIBC_DYNAMIC_LOCKS 32
 
 /* ---- syscalls (newlib spells them without the underscore on this target) ---- */
 
@@ -119,26 +118,6 @@ void *sbrk(ptrdiff_t incr)
 	if (p == (void *)-1)
 		errno = ENOMEM;
 	return p;
-}
-
-void _exit(int status);
-void _exit(int status)
-{
-	/* The app is done, whichever of its threads said so; the kernel's main
-	 * thread shuts the node down (storage logout first). */
-	app_exit(status);
-}
-
-int kill(int pid, int sig);
-int kill(int pid, int sig)
-{
-	/* abort() raises SIGABRT at itself: treat it as the app failing. */
-	if (pid == 1) {
-		con_printf("app: killed by signal %d\n", sig);
-		app_exit(128 + sig > TETHER_EXIT_MAX ? TETHER_EXIT_MAX : 128 + sig);
-	}
-	errno = ESRCH;
-	return -1;
 }
 
 int getpid(void);

@@ -12,14 +12,17 @@
 #include "kernel/cpu.h"
 #include "kernel/fmt.h"
 #include "kernel/trap.h"
-#include "mm/mm.h"
-#include "net/nic.h"
+#include "kernel/report.h"
 
 #define DEBUG_EXIT_PORT 0xF4
 #define FW_CFG_SEL      0x510
 #define FW_CFG_DATA     0x511
 
-static int exiting;
+extern const struct report_hook __reports_start[], __reports_end[];
+
+/* The one exiting state of the node: see tether_shutdown() in panic.h. */
+static enum { RUNNING, STOPPING, ENDED } state;
+static int stop_status;
 
 /*
  * isa-debug-exit reads as 0 while an empty port reads as 0xff; we also ask
@@ -36,14 +39,42 @@ static bool debug_exit_present(void)
 	return inb(DEBUG_EXIT_PORT) == 0;
 }
 
+void report_run_all(void)
+{
+	for (const struct report_hook *r = __reports_start; r < __reports_end; r++)
+		r->fn();
+}
+
+bool tether_shutdown(int status)
+{
+	uint64_t fl = irq_save();
+	bool first = state == RUNNING;
+	if (first) {
+		state = STOPPING;
+		stop_status = status;
+	}
+	irq_restore(fl);
+	return first;
+}
+
+int tether_shutdown_status(void)
+{
+	return stop_status;
+}
+
+bool tether_exiting(void)
+{
+	return state != RUNNING;
+}
+
 void tether_exit(int status)
 {
 	irq_disable();
 	if (status < 0 || status > TETHER_EXIT_MAX)
 		status = TETHER_EXIT_MAX;
-	if (!exiting++) {
-		nic_stats_dump();
-		mm_report(true);
+	if (state != ENDED) {
+		state = ENDED;
+		report_run_all();
 	}
 	con_printf("tether: exit %d\n", status);
 	if (debug_exit_present())

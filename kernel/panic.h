@@ -15,6 +15,26 @@
 #define TETHER_EXIT_NOMEM   102 /* RAM too small for the partition table: QEMU 237 */
 #define TETHER_EXIT_MAX     111 /* N+16 must fit the 7 bits QEMU keeps */
 
+#include <stdbool.h>
+
+/*
+ * The node's exiting state: RUNNING, then STOPPING once something asked for
+ * an orderly shutdown (the app ended; storage logs out next), then ENDED in
+ * tether_exit(), which runs the exit reports (kernel/report.h) only on the
+ * way from RUNNING or STOPPING.  A panic during the shutdown thus still
+ * ends the node, but never reports twice.
+ */
+
+/* Ask for an orderly shutdown with status: true for the first caller, which
+ * owns it; false if the node is already going down.  Any context. */
+bool tether_shutdown(int status);
+
+/* The status the first tether_shutdown() gave. */
+int tether_shutdown_status(void);
+
+/* True from the first tether_shutdown() or tether_exit() on.  Any context. */
+bool tether_exiting(void);
+
 /* Exit the node with status.  Any context; never returns. */
 _Noreturn void tether_exit(int status);
 

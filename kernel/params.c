@@ -6,11 +6,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config.h"
 #include "kernel/params.h"
 #include "kernel/assert.h"
 #include "kernel/console.h"
-
-#define PARAMS_MAX 64
 
 extern const struct cmdline_key __params_start[], __params_end[];
 

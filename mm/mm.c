@@ -9,6 +9,7 @@
 #include "mm/mm.h"
 #include "kernel/assert.h"
 #include "kernel/console.h"
+#include "kernel/report.h"
 #include "kernel/cpu.h"
 #include "kernel/fmt.h"
 #include "mm/heap.h"
@@ -390,3 +391,10 @@ void mm_report(bool hiwater)
 		           (unsigned long)s.fails);
 	}
 }
+
+/* At exit: what each partition reached, the figure config.h is sized by. */
+static void mm_exit_report(void)
+{
+	mm_report(true);
+}
+REPORT(mm, 90, mm_exit_report);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config.h"
 #include "net/e1000.h"
 #include "net/nic.h"
 #include "kernel/assert.h"
@@ -76,7 +77,7 @@
 #define TXD_CMD_RS   (1u << 3)
 #define TXD_STAT_DD  (1u << 0)
 
-#define RING_SIZE 256 /* descriptors; RDLEN/TDLEN must be multiples of 128 bytes */
+#define RING_SIZE E1000_RING_SIZE /* RDLEN/TDLEN must be multiples of 128 bytes */
 #define ETH_HLEN  14
 #define FRAME_MAX (ETH_HLEN + 4 + NIC_MTU)
 

@@ -39,11 +39,6 @@ PARAM(net_dhcp_timeout, .key = "net.dhcp_timeout", .type = CMDLINE_UINT, .defval
 #define LINK_POLL_MS      1000
 #define LINK_POLL_FAST    50 /* while the node boots: DHCP waits for the link */
 #define LINK_FAST_FOR_MS  5000
-#define OPT_ROOT_PATH     17  /* RFC 2132 3.19; lwIP has no name for it */
-#define OPT_IPXE_ENCAP    175 /* iPXE's encapsulated options */
-#define OPT_ISCSI_IQN     203 /* iPXE's initiator IQN */
-#define IPXE_VERSION      0xeb
-#define ROOT_PATH_MAX     256
 #define NET_BUSY_ROUNDS   16 /* full-budget rounds in a row before a pause */
 #define NET_BUSY_PAUSE_NS (100 * NSEC_PER_USEC)
 #define KICK_BITS         (NIC_MAX * NIC_MAX_QUEUES)
@@ -82,8 +77,6 @@ static struct sem mb_space;
 static struct waitq up_waiters = WAITQ_INIT;
 static bool any_up, all_dhcp_gave_up, unconfigurable;
 static char up_addr[IP4ADDR_STRLEN_MAX];
-static char root_path[ROOT_PATH_MAX];
-static struct netcfg_dhcp_iscsi dhcp_iscsi; /* from the lease that gave the root path */
 
 /* ---- lwIP's system interface ---- */
 
@@ -259,21 +252,28 @@ static void link_poll(void *arg)
 
 /* ---- DHCP hooks (lwIP calls them from dhcp.c, in this thread) ---- */
 
+extern const struct net_dhcp_option __dhcpopts_start[], __dhcpopts_end[];
+
 void net_dhcp_append_hook(struct netif *netif, struct dhcp_msg *msg, unsigned char msg_type,
                           unsigned short *options_len)
 {
 	/* lwIP's parameter request list is fixed and servers read only the
-	 * first option 55, so ours is grown in place: the root path, the host
-	 * name and iPXE's iSCSI options. */
-	static const uint8_t ask[] = {OPT_ROOT_PATH, DHCP_OPTION_HOSTNAME, OPT_IPXE_ENCAP,
-	                              OPT_ISCSI_IQN};
+	 * first option 55, so ours is grown in place: the host name and what
+	 * the layers above registered. */
+	uint8_t ask[1 + NET_DHCP_OPTIONS_MAX];
+	size_t n = 0;
 	struct net_if *i = (struct net_if *)netif->state;
 	size_t len = *options_len;
 
 	if (msg_type != DHCP_DISCOVER && msg_type != DHCP_REQUEST)
 		return;
+	ask[n++] = DHCP_OPTION_HOSTNAME;
+	for (const struct net_dhcp_option *o = __dhcpopts_start; o < __dhcpopts_end; o++) {
+		ASSERT(n < sizeof(ask)); /* raise NET_DHCP_OPTIONS_MAX in config.h */
+		ask[n++] = o->code;
+	}
 	/* one byte stays free for the end option lwIP appends */
-	if (netcfg_dhcp_request_more(msg->options, &len, DHCP_OPTIONS_LEN - 1, ask, sizeof(ask))) {
+	if (netcfg_dhcp_request_more(msg->options, &len, DHCP_OPTIONS_LEN - 1, ask, n)) {
 		pr_warn("net: %s: no room to ask DHCP for the root path; netroot= still works\n",
 		        i->nif.name);
 		return;
@@ -286,49 +286,18 @@ void net_dhcp_option_hook(struct netif *netif, unsigned char option, unsigned ch
 {
 	struct net_if *i = (struct net_if *)netif->state;
 	uint8_t val[255];
-	char s[ROOT_PATH_MAX];
+	char s[NETCFG_HOSTNAME_MAX];
 
 	if (pbuf_copy_partial(p, val, len, offset) != len)
 		return;
-	switch (option) {
-	case OPT_ROOT_PATH:
-		if (netcfg_dhcp_string(val, len, s, sizeof(s)) == 0 && !root_path[0]) {
-			pr_info("net: %s: DHCP root path %s\n", i->nif.name, s);
-			memcpy(root_path, s, sizeof(root_path));
-		}
-		break;
-	case DHCP_OPTION_HOSTNAME:
-		if (netcfg_dhcp_string(val, len, s, NETCFG_HOSTNAME_MAX) == 0 && !i->hostname[0])
+	if (option == DHCP_OPTION_HOSTNAME) {
+		if (netcfg_dhcp_string(val, len, s, sizeof(s)) == 0 && !i->hostname[0])
 			pr_info("net: %s: DHCP host name %s\n", i->nif.name, s);
-		break;
-	case OPT_IPXE_ENCAP: {
-		const uint8_t *v;
-		size_t vlen;
-		char had[sizeof(dhcp_iscsi.user)];
-		memcpy(had, dhcp_iscsi.user, sizeof(had));
-		if (netcfg_dhcp_find(val, len, IPXE_VERSION, &v, &vlen) == 0)
-			pr_debug("net: %s: DHCP server knows iPXE (option 175)\n", i->nif.name);
-		if (netcfg_ipxe_encap(val, len, &dhcp_iscsi))
-			pr_warn("net: %s: DHCP option 175 is malformed; ignoring its credentials\n",
-			        i->nif.name);
-		else if (dhcp_iscsi.user[0] && strcmp(had, dhcp_iscsi.user)) /* OFFER and ACK */
-			pr_info("net: %s: DHCP gives iSCSI CHAP credentials for %s\n", i->nif.name,
-			        dhcp_iscsi.user);
-		break;
+		return;
 	}
-	case OPT_ISCSI_IQN: {
-		char had[sizeof(dhcp_iscsi.initiator)];
-		memcpy(had, dhcp_iscsi.initiator, sizeof(had));
-		if (netcfg_dhcp_string(val, len, dhcp_iscsi.initiator, sizeof(dhcp_iscsi.initiator)))
-			pr_warn("net: %s: DHCP option 203 (initiator IQN) is malformed; ignoring it\n",
-			        i->nif.name);
-		else if (strcmp(had, dhcp_iscsi.initiator))
-			pr_info("net: %s: DHCP initiator name %s\n", i->nif.name, dhcp_iscsi.initiator);
-		break;
-	}
-	default:
-		break;
-	}
+	for (const struct net_dhcp_option *o = __dhcpopts_start; o < __dhcpopts_end; o++)
+		if (o->code == option)
+			o->fn(i->nif.name, val, len);
 }
 
 /* ---- bring-up ---- */
@@ -475,7 +444,7 @@ int net_init(void)
 	rc = -ENOMEM;
 	net_lwip_heap = mm_alloc_aligned(MM_NETGEN, NET_LWIP_HEAP_BYTES, 64);
 	if (!net_lwip_heap) {
-		pr_err("net: no %u KiB for lwIP's heap in %s\n", NET_LWIP_HEAP_BYTES / 1024,
+		pr_err("net: no %u KiB for lwIP's heap in %s\n", (unsigned)(NET_LWIP_HEAP_BYTES / 1024),
 		       mm_part_name(MM_NETGEN));
 		goto err_heap;
 	}
@@ -530,27 +499,6 @@ int net_wait_up(uint64_t timeout_ns, char *addr, size_t addrlen)
 		if (rc)
 			break;
 	}
-	irq_restore(flags);
-	return rc;
-}
-
-int net_dhcp_iscsi(struct netcfg_dhcp_iscsi *out)
-{
-	*out = dhcp_iscsi;
-	return 0;
-}
-
-int net_dhcp_root_path(char *buf, size_t len)
-{
-	int rc = 0;
-	uint64_t flags = irq_save();
-
-	if (!root_path[0])
-		rc = -ENOENT;
-	else if (strlen(root_path) >= len)
-		rc = -E2BIG;
-	else
-		memcpy(buf, root_path, strlen(root_path) + 1);
 	irq_restore(flags);
 	return rc;
 }

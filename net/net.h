@@ -24,8 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NET_MBOX_SIZE   128 /* pending posts; net_call() blocks beyond */
-#define NET_POLL_BUDGET 64  /* frames per queue per round */
+#include "config.h"
+
 
 /*
  * Start the net thread and bring up the NICs, once; later calls return the
@@ -55,19 +55,22 @@ bool net_in_thread(void);
 int net_wait_up(uint64_t timeout_ns, char *addr, size_t addrlen);
 
 /*
- * The root path (DHCP option 17) of the first lease that carried one, e.g.
- * "iscsi:10.0.2.2::::iqn...".  0, -ENOENT, or -E2BIG if len is too small.
- * Thread context.
+ * DHCP options for the layers above.  A module that needs a value from the
+ * lease (blk/iscsi: the root path and iPXE's iSCSI options) registers the
+ * option's code with NET_DHCP_OPTION(); net/ then asks servers for it in
+ * every DISCOVER and REQUEST, and hands fn each value as an OFFER or ACK
+ * brings it, with the name of the interface it came on.  fn runs in the net
+ * thread and must not sleep; val is lwIP's copy, valid only for the call, and
+ * may be anything the server sent (malformed included).  Codes that lwIP
+ * itself consumes (1, 3, 6, 51, 53, 54, ...) never reach fn.
  */
-int net_dhcp_root_path(char *buf, size_t len);
-
-/*
- * The iSCSI settings the DHCP lease carried besides the root path: option
- * 203 (initiator IQN) and iPXE's option 175 CHAP credentials; empty strings
- * for those it did not.  0.  Thread context, after net_wait_up().
- */
-struct netcfg_dhcp_iscsi;
-int net_dhcp_iscsi(struct netcfg_dhcp_iscsi *out);
+struct net_dhcp_option {
+	uint8_t code;
+	void (*fn)(const char *ifname, const uint8_t *val, size_t len);
+};
+#define NET_DHCP_OPTION(id, code_, fn_)                                                            \
+	static const struct net_dhcp_option net_dhcpopt_##id                                       \
+	    __attribute__((section(".dhcpopts." #id), used, aligned(8))) = {code_, fn_}
 
 /* Print lwIP's statistics and every interface's and NIC's counters.
  * Thread context (runs in the net thread and waits for it). */

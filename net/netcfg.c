@@ -297,32 +297,6 @@ int netcfg_dhcp_find(const uint8_t *buf, size_t len, uint8_t code, const uint8_t
 	return -ENOENT;
 }
 
-int netcfg_ipxe_encap(const uint8_t *val, size_t len, struct netcfg_dhcp_iscsi *out)
-{
-	static const struct {
-		uint8_t code;
-		size_t off;
-	} subs[] = {
-		{190, offsetof(struct netcfg_dhcp_iscsi, user)},
-		{191, offsetof(struct netcfg_dhcp_iscsi, pass)},
-		{192, offsetof(struct netcfg_dhcp_iscsi, ruser)},
-		{193, offsetof(struct netcfg_dhcp_iscsi, rpass)},
-	};
-	struct netcfg_dhcp_iscsi tmp = *out;
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-		const uint8_t *v;
-		size_t vlen;
-		int rc = netcfg_dhcp_find(val, len, subs[i].code, &v, &vlen);
-		if (rc == -ENOENT)
-			continue;
-		if (rc || netcfg_dhcp_string(v, vlen, (char *)&tmp + subs[i].off,
-					     NETCFG_ISCSI_STR_MAX))
-			return -EINVAL;
-	}
-	*out = tmp;
-	return 0;
-}
-
 int netcfg_dhcp_request_more(uint8_t *opts, size_t *len, size_t cap, const uint8_t *codes,
                              size_t n)
 {

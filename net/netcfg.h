@@ -76,23 +76,6 @@ int netcfg_parse_mac(const char *s, size_t len, uint8_t mac[6]);
 int netcfg_dhcp_string(const uint8_t *val, size_t len, char *out, size_t outlen);
 
 /*
- * What an iSCSI boot takes from DHCP beyond the root path, the way iPXE's
- * DHCP servers hand it out: option 203 is the initiator IQN, and option 175
- * (iPXE's encapsulation) carries CHAP credentials in sub-options 190-193
- * (username, password, reverse username, reverse password).
- */
-#define NETCFG_ISCSI_STR_MAX 224 /* with the NUL; longest IQN is 223 */
-struct netcfg_dhcp_iscsi {
-	char initiator[NETCFG_ISCSI_STR_MAX];
-	char user[NETCFG_ISCSI_STR_MAX], pass[NETCFG_ISCSI_STR_MAX];
-	char ruser[NETCFG_ISCSI_STR_MAX], rpass[NETCFG_ISCSI_STR_MAX];
-};
-
-/* Fill out's credentials from option 175's value.  0, or -EINVAL for a
- * malformed encapsulation (out is left as it was). */
-int netcfg_ipxe_encap(const uint8_t *val, size_t len, struct netcfg_dhcp_iscsi *out);
-
-/*
  * Find sub-option code in an encapsulated option block (RFC 2132 layout:
  * code, length, value; 0 is a pad byte, 255 ends the block), as iPXE's
  * option 175 carries them.  Returns 0 with *val and *vlen set, -ENOENT if

@@ -9,6 +9,7 @@
 #include "net/nic.h"
 #include "kernel/assert.h"
 #include "kernel/console.h"
+#include "kernel/report.h"
 #include "kernel/fmt.h"
 
 static struct nic *nics[NIC_MAX];
@@ -79,3 +80,4 @@ void nic_stats_dump(void)
 		}
 	}
 }
+REPORT(nic, 10, nic_stats_dump);

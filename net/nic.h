@@ -29,12 +29,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "mm/mm.h"
 
-#define NIC_MAX        4 /* NIC instances */
-#define NIC_MAX_QUEUES 4 /* RX (and TX) queue pairs per NIC */
-#define NIC_MAX_FRAGS  8 /* TX fragments per frame */
-#define NIC_RXBUF_SIZE 2048
 #define NIC_MTU        1500
 
 struct nic;

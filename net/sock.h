@@ -23,10 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NET_CONNS_MAX  32 /* connections and listeners together */
-#define NET_IOV_MAX    4  /* pieces per net_send() */
-#define NET_SENDS_MAX  16 /* net_send()s in flight per connection (a power of two) */
-#define NET_ACCEPT_MAX 4  /* connections a listener holds before net_accept() */
+#include "config.h"
+
 
 struct net_conn;
 

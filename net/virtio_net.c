@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config.h"
 #include "net/virtio_net.h"
 #include "net/nic.h"
 #include "kernel/assert.h"
@@ -90,7 +91,7 @@
 #define VRING_AVAIL_F_NO_INTERRUPT 1
 #define VRING_USED_F_NO_NOTIFY     1
 
-#define VQ_MAX_SIZE     256  /* we ask modern devices for no more than this */
+#define VQ_MAX_SIZE     VIRTIO_NET_QUEUE_MAX
 #define VQ_ALIGN        4096 /* legacy layout: the used ring starts on a page */
 #define ETH_HLEN        14
 #define FRAME_MAX       (ETH_HLEN + 4 + NIC_MTU) /* room for one VLAN tag */

@@ -14,6 +14,7 @@
 #include "blk/scsi.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
+#include "kernel/cpu.h"
 #include "kernel/fmt.h"
 #include "kernel/params.h"
 #include "kernel/thread.h"
@@ -55,6 +56,66 @@ static struct iscsi_cfg cfg;
 static struct iscsi_rootpath rp;
 static struct iscsi_ibft ibft;
 static char discovered[8][ISCSI_NAME_MAX + 1];
+
+/* ---- what the DHCP lease says (net thread writes, boot thread reads) ---- */
+
+#define ROOT_PATH_MAX 256
+static char dhcp_root[ROOT_PATH_MAX];  /* the first lease's root path wins */
+static struct iscsi_dhcp_boot dhcp_boot;
+
+static void on_root_path(const char *ifname, const uint8_t *val, size_t len)
+{
+	char s[ROOT_PATH_MAX];
+	if (netcfg_dhcp_string(val, len, s, sizeof(s)) || dhcp_root[0])
+		return;
+	pr_info("net: %s: DHCP root path %s\n", ifname, s);
+	uint64_t fl = irq_save();
+	memcpy(dhcp_root, s, sizeof(dhcp_root));
+	irq_restore(fl);
+}
+NET_DHCP_OPTION(iscsi_root, ISCSI_DHCP_ROOT_PATH, on_root_path);
+
+static void on_ipxe(const char *ifname, const uint8_t *val, size_t len)
+{
+	const uint8_t *v;
+	size_t vlen;
+	char had[sizeof(dhcp_boot.user)];
+	memcpy(had, dhcp_boot.user, sizeof(had));
+	if (netcfg_dhcp_find(val, len, ISCSI_DHCP_IPXE_VERSION, &v, &vlen) == 0)
+		pr_debug("net: %s: DHCP server knows iPXE (option 175)\n", ifname);
+	if (iscsi_rootpath_ipxe_encap(val, len, &dhcp_boot))
+		pr_warn("net: %s: DHCP option 175 is malformed; ignoring its credentials\n", ifname);
+	else if (dhcp_boot.user[0] && strcmp(had, dhcp_boot.user)) /* OFFER and ACK */
+		pr_info("net: %s: DHCP gives iSCSI CHAP credentials for %s\n", ifname,
+		        dhcp_boot.user);
+}
+NET_DHCP_OPTION(iscsi_ipxe, ISCSI_DHCP_IPXE, on_ipxe);
+
+static void on_initiator(const char *ifname, const uint8_t *val, size_t len)
+{
+	char had[sizeof(dhcp_boot.initiator)];
+	memcpy(had, dhcp_boot.initiator, sizeof(had));
+	if (netcfg_dhcp_string(val, len, dhcp_boot.initiator, sizeof(dhcp_boot.initiator)))
+		pr_warn("net: %s: DHCP option 203 (initiator IQN) is malformed; ignoring it\n",
+		        ifname);
+	else if (strcmp(had, dhcp_boot.initiator))
+		pr_info("net: %s: DHCP initiator name %s\n", ifname, dhcp_boot.initiator);
+}
+NET_DHCP_OPTION(iscsi_initiator, ISCSI_DHCP_INITIATOR, on_initiator);
+
+static int dhcp_root_path(char *buf, size_t len)
+{
+	int rc = 0;
+	uint64_t fl = irq_save();
+	if (!dhcp_root[0])
+		rc = -ENOENT;
+	else if (strlen(dhcp_root) >= len)
+		rc = -E2BIG;
+	else
+		memcpy(buf, dhcp_root, strlen(dhcp_root) + 1);
+	irq_restore(fl);
+	return rc;
+}
 
 static const uint8_t digest_map[] = {ISCSI_DIGEST_NONE, ISCSI_DIGEST_CRC32C,
                                      ISCSI_DIGEST_PREFER_CRC32C, ISCSI_DIGEST_PREFER_NONE};
@@ -176,7 +237,7 @@ static int find_target(void)
 	char addr[20];
 	char root[512];
 	if (net_wait_up(0, addr, sizeof(addr)) == 0 &&
-	    net_dhcp_root_path(root, sizeof(root)) == 0) {
+	    dhcp_root_path(root, sizeof(root)) == 0) {
 		if (strncmp(root, "iscsi:", 6) != 0) {
 			pr_info("iscsi: DHCP root-path '%s' is not an iSCSI path; ignoring it\n",
 			        root);
@@ -188,8 +249,7 @@ static int find_target(void)
 			pr_info("iscsi: target from DHCP root-path %s\n", root);
 			int rc = from_rootpath("the DHCP root-path");
 			/* The same lease may name us and carry CHAP credentials (iPXE's options). */
-			struct netcfg_dhcp_iscsi d;
-			net_dhcp_iscsi(&d);
+			struct iscsi_dhcp_boot d = dhcp_boot;
 			if (d.initiator[0] && !param_get("rd.iscsi.initiator")->set)
 				copy(cfg.initiator, sizeof(cfg.initiator), d.initiator);
 			if (d.user[0] && !cfg.chap_user[0]) {

@@ -3,10 +3,12 @@
 #include "kernel/hexdigit.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "blk/scsi.h"
 #include "kernel/assert.h"
+#include "net/netcfg.h"
 
 static int bad(const char **why, int err, const char *reason)
 {
@@ -190,5 +192,31 @@ int iscsi_rootpath_parse(const char *s, struct iscsi_rootpath *out, const char *
 			           "targetname: contains spaces or control characters");
 	memcpy(out->target, s + pos, flen);
 	out->target[flen] = '\0';
+	return 0;
+}
+
+int iscsi_rootpath_ipxe_encap(const uint8_t *val, size_t len, struct iscsi_dhcp_boot *out)
+{
+	static const struct {
+		uint8_t code;
+		size_t off;
+	} subs[] = {
+		{190, offsetof(struct iscsi_dhcp_boot, user)},
+		{191, offsetof(struct iscsi_dhcp_boot, pass)},
+		{192, offsetof(struct iscsi_dhcp_boot, ruser)},
+		{193, offsetof(struct iscsi_dhcp_boot, rpass)},
+	};
+	struct iscsi_dhcp_boot tmp = *out;
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		const uint8_t *v;
+		size_t vlen;
+		int rc = netcfg_dhcp_find(val, len, subs[i].code, &v, &vlen);
+		if (rc == -ENOENT)
+			continue;
+		if (rc || netcfg_dhcp_string(v, vlen, (char *)&tmp + subs[i].off,
+					     ISCSI_DHCP_STR_MAX))
+			return -EINVAL;
+	}
+	*out = tmp;
 	return 0;
 }

@@ -22,6 +22,7 @@
 #define BLK_ISCSI_ROOTPATH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "blk/iscsi/addr.h"
@@ -44,5 +45,26 @@ struct iscsi_rootpath {
 
 /* s is NUL-terminated.  0, -EINVAL or -EPROTONOSUPPORT (*why set; why may be NULL). */
 int iscsi_rootpath_parse(const char *s, struct iscsi_rootpath *out, const char **why);
+
+/*
+ * What an iSCSI boot takes from DHCP beyond the root path (option 17), the
+ * way iPXE's DHCP servers hand it out: option 203 is the initiator IQN, and
+ * option 175 (iPXE's encapsulation) carries CHAP credentials in sub-options
+ * 190-193 (username, password, reverse username, reverse password).
+ */
+#define ISCSI_DHCP_ROOT_PATH 17  /* RFC 2132 3.19 */
+#define ISCSI_DHCP_IPXE      175 /* iPXE's encapsulated options */
+#define ISCSI_DHCP_IPXE_VERSION 0xeb /* sub-option: the server knows iPXE */
+#define ISCSI_DHCP_INITIATOR 203 /* iPXE's initiator IQN */
+#define ISCSI_DHCP_STR_MAX   224 /* with the NUL; longest IQN is 223 */
+struct iscsi_dhcp_boot {
+	char initiator[ISCSI_DHCP_STR_MAX];
+	char user[ISCSI_DHCP_STR_MAX], pass[ISCSI_DHCP_STR_MAX];
+	char ruser[ISCSI_DHCP_STR_MAX], rpass[ISCSI_DHCP_STR_MAX];
+};
+
+/* Fill out's credentials from option 175's value.  0, or -EINVAL for a
+ * malformed encapsulation (out is left as it was). */
+int iscsi_rootpath_ipxe_encap(const uint8_t *val, size_t len, struct iscsi_dhcp_boot *out);
 
 #endif

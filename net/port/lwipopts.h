@@ -32,6 +32,8 @@
 #ifndef TETHER_LWIPOPTS_H
 #define TETHER_LWIPOPTS_H
 
+#include "config.h"
+
 /* ---- system ---- */
 #define NO_SYS                     1
 #define SYS_LIGHTWEIGHT_PROT       0
@@ -48,7 +50,7 @@
 #define MEM_LIBC_MALLOC 0
 #define MEMP_MEM_MALLOC 0
 #define MEM_ALIGNMENT   8
-#define MEM_SIZE        (256 * 1024)
+#define MEM_SIZE        NET_LWIP_MEM_SIZE
 /* Set by net_init() before lwip_init(); NET_LWIP_HEAP_BYTES bytes from MM_NETGEN. */
 extern unsigned char *net_lwip_heap;
 #define LWIP_RAM_HEAP_POINTER net_lwip_heap
@@ -56,9 +58,8 @@ extern unsigned char *net_lwip_heap;
 
 #define MEMP_USE_CUSTOM_POOLS    1 /* net/port/lwippools.h: the RX wrapper pool */
 #define LWIP_SUPPORT_CUSTOM_PBUF 1
-/* Received frames lwIP may hold at once, all NICs together; past that,
- * frames are dropped and counted (nif_stats.rx_nowrap). */
-#define NET_RX_WRAPPERS 1024
+/* Received frames lwIP may hold at once (config.h NET_RX_WRAPPERS); past
+ * that, frames are dropped and counted (nif_stats.rx_nowrap). */
 
 #define PBUF_POOL_SIZE          8   /* unused by our drivers; lwIP internals only */
 #define MEMP_NUM_PBUF           512 /* PBUF_ROM/REF: zero-copy TCP payload */
@@ -69,7 +70,6 @@ extern unsigned char *net_lwip_heap;
 #define MEMP_NUM_RAW_PCB        1
 #define MEMP_NUM_ARP_QUEUE      32
 /* lwIP's own timeouts, plus one per blocking socket call (net/sock.c). */
-#define NET_SOCK_TIMEOUTS    40
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + NET_SOCK_TIMEOUTS + 4)
 
 /* ---- protocols ---- */
@@ -95,15 +95,15 @@ extern unsigned char *net_lwip_heap;
 #define TCP_MSS        1460
 #define LWIP_WND_SCALE 1
 #define TCP_RCV_SCALE  2
-#define TCP_WND        (240 * 1024)
-#define TCP_SND_BUF    (256 * 1024)
+#define TCP_WND        NET_TCP_WND
+#define TCP_SND_BUF    NET_TCP_SND_BUF
 /* Zero-copy writes make two pbufs per segment (header + payload reference). */
 #define TCP_SND_QUEUELEN          (2 * TCP_SND_BUF / TCP_MSS + 16)
 #define TCP_SNDLOWAT              (32 * 1024) /* must stay below 64 KiB - 4 MSS */
 #define TCP_SNDQUEUELOWAT         (TCP_SND_QUEUELEN / 2)
 #define TCP_QUEUE_OOSEQ           1
 #define TCP_OOSEQ_MAX_PBUFS       64
-#define TCP_OOSEQ_MAX_BYTES       (64 * 1024)
+#define TCP_OOSEQ_MAX_BYTES       NET_TCP_OOSEQ_BYTES
 #define LWIP_TCP_KEEPALIVE        1
 #define TCP_LISTEN_BACKLOG        1
 #define LWIP_TCP_SACK_OUT         0

@@ -1,4 +1,5 @@
-/* Fuzz root-path / netroot parsing and the host and portal parsers under it. */
+/* Fuzz root-path / netroot parsing, the host and portal parsers under it, and
+ * the DHCP option 175 credentials decoder. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,5 +33,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	(void)iscsi_addr_parse_ipv6((const char *)data, size, ip);
 	(void)iscsi_addr_parse_ipv4((const char *)data, size, ip);
+
+	/* option 175: a refused block leaves the fields alone; accepted strings are terminated */
+	static struct iscsi_dhcp_boot d, before;
+	memset(&d, 0, sizeof(d));
+	before = d;
+	if (iscsi_rootpath_ipxe_encap(data, size, &d)) {
+		if (memcmp(&d, &before, sizeof(d)))
+			abort();
+	} else if (memchr(d.user, 0, sizeof(d.user)) == NULL ||
+	           memchr(d.rpass, 0, sizeof(d.rpass)) == NULL) {
+		abort();
+	}
 	return 0;
 }

@@ -6,5 +6,5 @@ FZ_iscsi_text_SRCS := blk/iscsi/text.c blk/iscsi/params.c blk/iscsi/chap.c blk/i
 FZ_iscsi_login_SRCS := blk/iscsi/login.c blk/iscsi/params.c blk/iscsi/chap.c blk/iscsi/pdu.c \
 	blk/iscsi/text.c blk/iscsi/addr.c blk/iscsi/md5.c blk/iscsi/mdhash.c blk/iscsi/sha256.c blk/iscsi/crc32c.c
 FZ_ibft_SRCS := blk/iscsi/ibft.c blk/iscsi/addr.c
-FZ_rootpath_SRCS := blk/iscsi/rootpath.c blk/iscsi/addr.c blk/scsi.c
+FZ_rootpath_SRCS := blk/iscsi/rootpath.c blk/iscsi/addr.c blk/scsi.c net/netcfg.c kernel/fmt.c
 FZ_scsi_SRCS := blk/scsi.c

@@ -12,5 +12,5 @@ UT_iscsi_pdu_SRCS := blk/iscsi/pdu.c blk/iscsi/crc32c.c
 UT_iscsi_login_SRCS := blk/iscsi/login.c blk/iscsi/params.c blk/iscsi/chap.c blk/iscsi/pdu.c \
 	blk/iscsi/text.c blk/iscsi/addr.c blk/iscsi/md5.c blk/iscsi/mdhash.c blk/iscsi/sha256.c blk/iscsi/crc32c.c
 UT_iscsi_ibft_SRCS := blk/iscsi/ibft.c blk/iscsi/addr.c
-UT_iscsi_rootpath_SRCS := blk/iscsi/rootpath.c blk/iscsi/addr.c blk/scsi.c
+UT_iscsi_rootpath_SRCS := blk/iscsi/rootpath.c blk/iscsi/addr.c blk/scsi.c net/netcfg.c kernel/fmt.c
 UT_scsi_SRCS := blk/scsi.c

@@ -143,10 +143,41 @@ static void test_errors(void **state)
 	assert_int_equal(iscsi_rootpath_parse("iscsi:", &rp, NULL), -EINVAL);
 }
 
+static void test_ipxe_encap(void **state)
+{
+	(void)state;
+	/* iPXE's encapsulation: version (0xeb), then username, password, reverse pair. */
+	static const uint8_t opt[] = {0xeb, 4, 1, 0, 0, 0,    190, 4, 'n', 'o', 'd', 'e',
+	                              191, 6, 's', 'e', 'c', 'r', 'e', 't', 0, 192, 2, 't', 'g',
+	                              193, 3, 'p', 'w', 'd', 255};
+	struct iscsi_dhcp_boot d;
+	memset(&d, 0, sizeof(d));
+	strcpy(d.initiator, "iqn.kept");
+	assert_int_equal(iscsi_rootpath_ipxe_encap(opt, sizeof(opt), &d), 0);
+	assert_string_equal(d.user, "node");
+	assert_string_equal(d.pass, "secret");
+	assert_string_equal(d.ruser, "tg");
+	assert_string_equal(d.rpass, "pwd");
+	assert_string_equal(d.initiator, "iqn.kept");
+
+	/* Absent sub-options leave the fields alone; a length past the end is refused whole. */
+	static const uint8_t none[] = {0xeb, 1, 1};
+	assert_int_equal(iscsi_rootpath_ipxe_encap(none, sizeof(none), &d), 0);
+	assert_string_equal(d.user, "node");
+	static const uint8_t bad[] = {190, 9, 'x'};
+	struct iscsi_dhcp_boot before = d;
+	assert_int_equal(iscsi_rootpath_ipxe_encap(bad, sizeof(bad), &d), -EINVAL);
+	assert_memory_equal(&before, &d, sizeof(d));
+	static const uint8_t ctl[] = {191, 2, 'a', 1};
+	assert_int_equal(iscsi_rootpath_ipxe_encap(ctl, sizeof(ctl), &d), -EINVAL);
+	assert_string_equal(d.pass, "secret");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rfc4173),
+	    cmocka_unit_test(test_ipxe_encap),
 	    cmocka_unit_test(test_dracut_credentials),
 	    cmocka_unit_test(test_errors),
 	};

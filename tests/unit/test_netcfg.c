@@ -223,36 +223,6 @@ static void test_dhcp_find(void **state)
 	assert_int_equal(netcfg_dhcp_find(blk, 0, 0x15, &v, &n), -ENOENT);
 }
 
-static void test_ipxe_encap(void **state)
-{
-	(void)state;
-	/* iPXE's encapsulation: version (0xeb), then username, password, reverse pair. */
-	static const uint8_t opt[] = {0xeb, 4, 1, 0, 0, 0,    190, 4, 'n', 'o', 'd', 'e',
-	                              191, 6, 's', 'e', 'c', 'r', 'e', 't', 0, 192, 2, 't', 'g',
-	                              193, 3, 'p', 'w', 'd', 255};
-	struct netcfg_dhcp_iscsi d;
-	memset(&d, 0, sizeof(d));
-	strcpy(d.initiator, "iqn.kept");
-	assert_int_equal(netcfg_ipxe_encap(opt, sizeof(opt), &d), 0);
-	assert_string_equal(d.user, "node");
-	assert_string_equal(d.pass, "secret");
-	assert_string_equal(d.ruser, "tg");
-	assert_string_equal(d.rpass, "pwd");
-	assert_string_equal(d.initiator, "iqn.kept");
-
-	/* Absent sub-options leave the fields alone; a length past the end is refused whole. */
-	static const uint8_t none[] = {0xeb, 1, 1};
-	assert_int_equal(netcfg_ipxe_encap(none, sizeof(none), &d), 0);
-	assert_string_equal(d.user, "node");
-	static const uint8_t bad[] = {190, 9, 'x'};
-	struct netcfg_dhcp_iscsi before = d;
-	assert_int_equal(netcfg_ipxe_encap(bad, sizeof(bad), &d), -EINVAL);
-	assert_memory_equal(&before, &d, sizeof(d));
-	static const uint8_t ctl[] = {191, 2, 'a', 1};
-	assert_int_equal(netcfg_ipxe_encap(ctl, sizeof(ctl), &d), -EINVAL);
-	assert_string_equal(d.pass, "secret");
-}
-
 static void test_dhcp_request_more(void **state)
 {
 	(void)state;
@@ -304,7 +274,7 @@ int main(void)
 	    cmocka_unit_test(test_mac),       cmocka_unit_test(test_ip_dhcp),
 	    cmocka_unit_test(test_ip_static), cmocka_unit_test(test_ip_bad),
 	    cmocka_unit_test(test_ifname),    cmocka_unit_test(test_dhcp_string),
-	    cmocka_unit_test(test_dhcp_find),  cmocka_unit_test(test_ipxe_encap),
+	    cmocka_unit_test(test_dhcp_find),  
 	    cmocka_unit_test(test_dhcp_request_more),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

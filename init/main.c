@@ -1,5 +1,7 @@
 /*
- * kmain: the boot sequence after boot/multiboot.S reaches 64-bit mode.
+ * kmain: the boot sequence after boot/multiboot.S reaches 64-bit mode.  It sits
+ * above every layer (init/ is the top of the tree): it brings up the kernel
+ * and the partitions, probes devices, then hands the node to the app.
  * Order matters: the console first (so every later failure can speak), the
  * command line before the partitions (its keys may size them), the
  * partitions before anything allocates, and the scheduler last.
