@@ -36,7 +36,6 @@
 #define DHCP_RETRY_NS   (1 * NSEC_PER_SEC)
 #define POLL_BUDGET     64
 
-#define ETH_HLEN      14
 #define IP_HLEN       20
 #define UDP_HLEN      8
 #define BOOTP_LEN     300 /* the minimum BOOTP message, options padded */

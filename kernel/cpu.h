@@ -96,6 +96,22 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 	                 : "a"(leaf), "c"(sub));
 }
 
+/*
+ * Ordering against devices that read and write memory (DMA rings).  x86
+ * keeps stores in order with stores and loads with loads, so between two
+ * accesses of one kind only the compiler must be stopped; a store that must
+ * be seen before a later load needs the full fence.
+ */
+static inline void cpu_barrier(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+
+static inline void cpu_mb(void)
+{
+	__asm__ volatile("mfence" ::: "memory");
+}
+
 static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause" ::: "memory");

@@ -78,8 +78,6 @@
 #define TXD_STAT_DD  (1u << 0)
 
 #define RING_SIZE E1000_RING_SIZE /* RDLEN/TDLEN must be multiples of 128 bytes */
-#define ETH_HLEN  14
-#define FRAME_MAX (ETH_HLEN + 4 + NIC_MTU)
 
 struct rx_desc {
 	uint64_t addr;
@@ -126,11 +124,6 @@ struct e1000 {
 static struct e1000 e1000s[NIC_MAX];
 static unsigned ne1000s;
 
-static inline void barrier(void)
-{
-	__asm__ volatile("" ::: "memory");
-}
-
 static uint32_t rd(struct e1000 *e, unsigned reg)
 {
 	return *(volatile uint32_t *)(e->regs + reg);
@@ -161,7 +154,7 @@ static void rx_refill(struct e1000 *e)
 	}
 	if (tail != e->rx_tail) {
 		e->rx_tail = tail;
-		barrier(); /* descriptors before the tail that hands them over */
+		cpu_barrier(); /* descriptors before the tail that hands them over */
 		wr(e, REG_RDT, tail);
 	}
 	/* Count each time the pool runs out, so that exhaustion shows even
@@ -189,7 +182,7 @@ static int e1000_xmit(struct nic *n, unsigned q, const struct nic_frag *frags, u
 	size_t len = 0;
 	for (unsigned i = 0; i < nfrags; i++)
 		len += frags[i].len;
-	if (len < ETH_HLEN || len > FRAME_MAX)
+	if (len < ETH_HLEN || len > ETH_FRAME_MAX)
 		return -EINVAL;
 	if (tx_free(e) < nfrags) {
 		/* TXDW stays enabled, so a completion still to come will interrupt;
@@ -215,7 +208,7 @@ static int e1000_xmit(struct nic *n, unsigned q, const struct nic_frag *frags, u
 		t = (t + 1) % RING_SIZE;
 	}
 	e->tx_tail = t;
-	barrier();
+	cpu_barrier();
 	wr(e, REG_TDT, t);
 	n->stats[0].tx_packets++;
 	n->stats[0].tx_bytes += len;
@@ -241,33 +234,26 @@ static bool rx_ready(const struct e1000 *e)
 /* Hand one completed descriptor to the stack, or recycle its buffer. */
 static bool rx_one(struct e1000 *e)
 {
-	struct nic_qstats *st = &e->nic.stats[0];
 	volatile struct rx_desc *d = &e->rx[e->rx_next];
-	barrier(); /* DD before the fields it covers */
+	cpu_barrier(); /* DD before the fields it covers */
 	uint16_t b = e->slot_buf[e->rx_next];
 	uint16_t len = d->len;
 	uint8_t status = d->status, errors = d->errors;
 	e->rx_next = (e->rx_next + 1) % RING_SIZE;
 	e->rx_posted--;
 
-	int why = -1;
-	if (errors)
-		why = NIC_DROP_ERROR;
-	else if (!(status & RXD_STAT_EOP) || len > FRAME_MAX)
-		why = NIC_DROP_TOOLONG;
-	else if (len < ETH_HLEN)
-		why = NIC_DROP_TOOSHORT;
-	if (why >= 0) {
-		st->drops[why]++;
-		e->free_bufs[e->nfree_bufs++] = b;
-		return false;
-	}
 	struct nic_rxbuf *rb = &e->rb[b];
 	rb->data = e->bufs + (size_t)b * NIC_RXBUF_SIZE;
 	rb->len = len;
-	st->rx_packets++;
-	st->rx_bytes += len;
-	e->nic.rx(&e->nic, rb, e->nic.ctx);
+	if (errors || !(status & RXD_STAT_EOP)) {
+		nic_rx_drop(&e->nic, 0, errors ? NIC_DROP_ERROR : NIC_DROP_TOOLONG);
+		e->free_bufs[e->nfree_bufs++] = b;
+		return false;
+	}
+	if (!nic_deliver(&e->nic, rb)) {
+		e->free_bufs[e->nfree_bufs++] = b;
+		return false;
+	}
 	return true;
 }
 

@@ -291,7 +291,7 @@ static err_t nif_netif_init(struct netif *netif)
 	netif->name[1] = 'n';
 	netif->hwaddr_len = ETH_HWADDR_LEN;
 	memcpy(netif->hwaddr, nif->nic->mac, ETH_HWADDR_LEN);
-	netif->mtu = NIC_MTU;
+	netif->mtu = ETH_MTU;
 	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
 	netif->output = etharp_output;
 	netif->linkoutput = nif_linkoutput;

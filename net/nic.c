@@ -54,6 +54,19 @@ struct nic *nic_by_mac(const uint8_t mac[6])
 	return NULL;
 }
 
+bool nic_deliver(struct nic *n, struct nic_rxbuf *b)
+{
+	struct nic_qstats *st = &n->stats[b->queue];
+	if (b->len < ETH_HLEN || b->len > ETH_FRAME_MAX) {
+		st->drops[b->len < ETH_HLEN ? NIC_DROP_TOOSHORT : NIC_DROP_TOOLONG]++;
+		return false;
+	}
+	st->rx_packets++;
+	st->rx_bytes += b->len;
+	n->rx(n, b, n->ctx);
+	return true;
+}
+
 void nic_stats_dump(void)
 {
 	for (unsigned i = 0; i < nnics; i++) {

@@ -31,8 +31,8 @@
 
 #include "config.h"
 #include "mm/mm.h"
+#include "net/eth.h"
 
-#define NIC_MTU        1500
 
 struct nic;
 
@@ -126,6 +126,23 @@ static inline int nic_xmit(struct nic *n, unsigned q, const struct nic_frag *f, 
                            void *cookie)
 {
 	return n->ops->xmit(n, q, f, nf, cookie);
+}
+
+/*
+ * Drivers hand each received frame through here, as iPXE's netdev_rx: it
+ * checks the length against Ethernet's bounds, counts the frame on queue
+ * b->queue, and passes it to n->rx, which then owns b until
+ * nic_rx_release().  A frame that is too short or too long is counted as a
+ * drop instead, and false says the driver keeps b (to repost it).  The
+ * driver's poll context (the net thread).
+ */
+bool nic_deliver(struct nic *n, struct nic_rxbuf *b);
+
+/* Count a frame the driver dropped itself on queue q (device errors,
+ * truncated or pool-less receives).  The driver's poll context. */
+static inline void nic_rx_drop(struct nic *n, unsigned q, enum nic_drop why)
+{
+	n->stats[q].drops[why]++;
 }
 
 static inline void nic_rx_release(struct nic_rxbuf *b)

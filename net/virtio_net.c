@@ -93,8 +93,6 @@
 
 #define VQ_MAX_SIZE     VIRTIO_NET_QUEUE_MAX
 #define VQ_ALIGN        4096 /* legacy layout: the used ring starts on a page */
-#define ETH_HLEN        14
-#define FRAME_MAX       (ETH_HLEN + 4 + NIC_MTU) /* room for one VLAN tag */
 #define CTRL_TIMEOUT_NS (1 * NSEC_PER_SEC)
 
 struct vring_desc {
@@ -177,17 +175,6 @@ struct vnet {
 
 static struct vnet vnets[NIC_MAX];
 static unsigned nvnets;
-
-/* x86 keeps stores in order and loads in order; only store->load needs a fence. */
-static inline void barrier(void)
-{
-	__asm__ volatile("" ::: "memory");
-}
-
-static inline void mb(void)
-{
-	__asm__ volatile("mfence" ::: "memory");
-}
 
 /* ---- transport ---- */
 
@@ -383,14 +370,14 @@ static bool vq_pending(const struct vq *vq)
 static void vq_publish(struct vq *vq, uint16_t head)
 {
 	vq->avail->ring[vq->avail_idx % vq->size] = head;
-	barrier(); /* the entry before the index that exposes it */
+	cpu_barrier(); /* the entry before the index that exposes it */
 	vq->avail->idx = ++vq->avail_idx;
 }
 
 /* Tell the device about new buffers unless it said it is looking anyway. */
 static void vq_kick(struct vnet *v, struct vq *vq)
 {
-	mb(); /* our avail->idx store before its used->flags */
+	cpu_mb(); /* our avail->idx store before its used->flags */
 	if (!(vq->used->flags & VRING_USED_F_NO_NOTIFY))
 		notify(v, vq);
 }
@@ -430,7 +417,7 @@ static void tx_reap(struct vnet *v, unsigned q)
 	struct vnet_txq *tq = &v->txq[q];
 	struct vq *vq = &tq->vq;
 	while (vq_pending(vq)) {
-		barrier(); /* the index before the entry it covers */
+		cpu_barrier(); /* the index before the entry it covers */
 		uint16_t head = (uint16_t)vq->used->ring[vq->last_used % vq->size].id;
 		vq->last_used++;
 		ASSERT(head < vq->size);
@@ -457,7 +444,7 @@ static int vnet_xmit(struct nic *n, unsigned q, const struct nic_frag *frags, un
 	size_t len = 0;
 	for (unsigned i = 0; i < nfrags; i++)
 		len += frags[i].len;
-	if (len < ETH_HLEN || len > FRAME_MAX)
+	if (len < ETH_HLEN || len > ETH_FRAME_MAX)
 		return -EINVAL;
 
 	struct vnet_txq *tq = &v->txq[q];
@@ -467,7 +454,7 @@ static int vnet_xmit(struct nic *n, unsigned q, const struct nic_frag *frags, un
 		 * completions already waiting are reaped after this kick. */
 		n->stats[q].tx_busy++;
 		vq_irq(vq, true);
-		mb();
+		cpu_mb();
 		if (vq_pending(vq))
 			n->kick(n, q, n->ctx);
 		return -EBUSY;
@@ -500,7 +487,7 @@ static bool rx_one(struct vnet *v, unsigned q)
 	struct vq *vq = &rq->vq;
 	struct nic_qstats *st = &v->nic.stats[q];
 
-	barrier();
+	cpu_barrier();
 	volatile struct vring_used_elem *e = &vq->used->ring[vq->last_used % vq->size];
 	uint32_t id = e->id, len = e->len;
 	vq->last_used++;
@@ -511,17 +498,15 @@ static bool rx_one(struct vnet *v, unsigned q)
 		st->drops[NIC_DROP_NOBUF]++;
 	}
 
-	if (len < v->hdr_len + ETH_HLEN || len > v->hdr_len + FRAME_MAX) {
-		st->drops[len < v->hdr_len + ETH_HLEN ? NIC_DROP_TOOSHORT : NIC_DROP_TOOLONG]++;
+	/* Anything past a buffer is the device's bug; call it too long. */
+	uint32_t flen = len < v->hdr_len ? 0 : len - v->hdr_len;
+	struct nic_rxbuf *b = &rq->rb[id];
+	b->data = rq->bufs + (size_t)id * NIC_RXBUF_SIZE + v->hdr_len;
+	b->len = (uint16_t)(flen > NIC_RXBUF_SIZE ? NIC_RXBUF_SIZE : flen);
+	if (!nic_deliver(&v->nic, b)) {
 		rx_post(rq, (uint16_t)id);
 		return false;
 	}
-	struct nic_rxbuf *b = &rq->rb[id];
-	b->data = rq->bufs + (size_t)id * NIC_RXBUF_SIZE + v->hdr_len;
-	b->len = (uint16_t)(len - v->hdr_len);
-	st->rx_packets++;
-	st->rx_bytes += b->len;
-	v->nic.rx(&v->nic, b, v->nic.ctx);
 	return true;
 }
 
@@ -538,7 +523,7 @@ static int vnet_poll(struct nic *n, unsigned q, int budget)
 	do {
 		tx_reap(v, q);
 		vq_irq(&v->txq[q].vq, true);
-		mb();
+		cpu_mb();
 	} while (vq_pending(&v->txq[q].vq));
 
 	for (;;) {
@@ -549,7 +534,7 @@ static int vnet_poll(struct nic *n, unsigned q, int budget)
 		/* Drained: re-enable, then look again to close the race with a
 		 * frame that arrived before the device saw the flag. */
 		vq_irq(&rq->vq, true);
-		mb();
+		cpu_mb();
 		if (!vq_pending(&rq->vq))
 			break;
 		vq_irq(&rq->vq, false);
@@ -612,7 +597,7 @@ static int ctrl_set_pairs(struct vnet *v, unsigned pairs)
 	vq->desc[1] = (struct vring_desc){(uintptr_t)(b + 2), 2, VRING_DESC_F_NEXT, 2};
 	vq->desc[2] = (struct vring_desc){(uintptr_t)(b + 4), 1, VRING_DESC_F_WRITE, 0};
 	vq_publish(vq, 0);
-	mb();
+	cpu_mb();
 	notify(v, vq);
 	uint64_t deadline = clock_ns() + CTRL_TIMEOUT_NS;
 	while (!vq_pending(vq)) {
@@ -621,7 +606,7 @@ static int ctrl_set_pairs(struct vnet *v, unsigned pairs)
 		cpu_relax();
 	}
 	vq->last_used++;
-	barrier();
+	cpu_barrier();
 	return b[4] == VIRTIO_NET_OK ? 0 : -EIO;
 }
 

@@ -65,7 +65,7 @@ enum {
 #define RX_BUFS       256 /* like one RX queue of either driver */
 #define RX_PENDING    64  /* frames a queue may hold before a poll */
 #define TX_RING       32
-#define FRAME_MAX     (14 + 4 + NIC_MTU) /* what the drivers accept, VLAN tag included */
+#define FRAME_MAX     ETH_FRAME_MAX /* what the drivers accept, VLAN tag included */
 #define SETTLE_MS     20000              /* beyond IP_REASS_MAXAGE and ARP_MAXPENDING */
 #define STEP_MS       250                /* TCP's timer interval */
 #define ECHO_PORT     7
