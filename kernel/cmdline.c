@@ -85,9 +85,99 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* One token of the line, copied out of the source with its quotes removed. */
+struct token {
+	const char *src; /* where it starts in the line, for messages */
+	size_t src_len;
+	char *text; /* the copy, NUL-terminated */
+	char *eq;   /* its first '=' in the copy, or NULL */
+	bool quoted;
+};
+
+/* Copy the token at *src into *dst.  0, or -EINVAL for an unbalanced quote. */
+static int next_token(const char **src, char **dst, struct token *t)
+{
+	const char *p = *src;
+	char *d = *dst;
+	bool in_quote = false;
+
+	*t = (struct token){.src = p, .text = d};
+	while (*p != '\0' && (in_quote || !is_blank(*p))) {
+		if (*p == '"') {
+			in_quote = !in_quote;
+			t->quoted = true;
+			p++;
+			continue;
+		}
+		if (*p == '=' && t->eq == NULL)
+			t->eq = d;
+		*d++ = *p++;
+	}
+	t->src_len = (size_t)(p - t->src);
+	/* Each token's NUL takes the place of a blank or of the line's NUL. */
+	*d++ = '\0';
+	*src = p;
+	*dst = d;
+	return in_quote ? -EINVAL : 0;
+}
+
+static int add_arg(struct cmdline *cl, const struct token *t, char *err, size_t errlen)
+{
+	if (cl->argc >= CMDLINE_MAX_ARGS) {
+		set_err(err, errlen,
+		        "cmdline: too many arguments after '--' (the limit is %d); "
+		        "'%.*s%s' does not fit",
+		        CMDLINE_MAX_ARGS, SHOW(t->src, t->src_len));
+		return -E2BIG;
+	}
+	cl->argv[cl->argc++] = t->text;
+	cl->argv[cl->argc] = NULL;
+	return 0;
+}
+
+static int add_param(struct cmdline *cl, const struct token *t, char *err, size_t errlen)
+{
+	if (t->eq != NULL)
+		*t->eq = '\0';
+	if (!valid_key(t->text)) {
+		set_err(err, errlen,
+		        "cmdline: bad key '%s' in '%.*s%s'; keys may contain only "
+		        "A-Z a-z 0-9 . _ -",
+		        t->text, SHOW(t->src, t->src_len));
+		return -EINVAL;
+	}
+	if (cl->nparams >= CMDLINE_MAX_PARAMS) {
+		set_err(err, errlen,
+		        "cmdline: too many parameters (the limit is %d); '%.*s%s' does not fit",
+		        CMDLINE_MAX_PARAMS, SHOW(t->src, t->src_len));
+		return -E2BIG;
+	}
+	cl->params[cl->nparams].key = t->text;
+	cl->params[cl->nparams].value = t->eq != NULL ? t->eq + 1 : NULL;
+	cl->nparams++;
+	return 0;
+}
+
+/* Where the tokens go: the first may be the image path, "--" starts the
+ * app's arguments, everything else is a parameter. */
+static int place_token(struct cmdline *cl, const struct token *t, bool first, bool *in_args,
+                       char *err, size_t errlen)
+{
+	if (*in_args)
+		return add_arg(cl, t, err, errlen);
+	if (!t->quoted && strcmp(t->text, "--") == 0) {
+		*in_args = true;
+		return 0;
+	}
+	if (first && strchr(t->text, '=') == NULL && strchr(t->text, '/') != NULL) {
+		cl->image = t->text;
+		return 0;
+	}
+	return add_param(cl, t, err, errlen);
+}
+
 int cmdline_parse(struct cmdline *cl, const char *line, char *err, size_t errlen)
 {
-	const char *src;
 	char *dst = cl->buf;
 	bool first = true, in_args = false;
 	size_t n = 0;
@@ -97,7 +187,6 @@ int cmdline_parse(struct cmdline *cl, const char *line, char *err, size_t errlen
 	set_err(err, errlen, "%s", "");
 	if (line == NULL)
 		line = "";
-
 	while (n < CMDLINE_BUF_SIZE && line[n] != '\0')
 		n++;
 	if (n >= CMDLINE_BUF_SIZE) {
@@ -105,92 +194,26 @@ int cmdline_parse(struct cmdline *cl, const char *line, char *err, size_t errlen
 		        CMDLINE_BUF_SIZE - 1);
 		return -E2BIG;
 	}
-
-	src = line;
-	for (;;) {
-		const char *tok_src;
-		char *eq = NULL;
-		char *tok;
-		bool quoted = false, in_quote = false;
-		size_t tok_len;
-
+	for (const char *src = line;;) {
+		struct token t;
 		while (is_blank(*src))
 			src++;
 		if (*src == '\0')
-			break;
-
-		tok_src = src;
-		tok = dst;
-		while (*src != '\0' && (in_quote || !is_blank(*src))) {
-			if (*src == '"') {
-				in_quote = !in_quote;
-				quoted = true;
-				src++;
-				continue;
-			}
-			if (*src == '=' && eq == NULL)
-				eq = dst;
-			*dst++ = *src++;
-		}
-		tok_len = (size_t)(src - tok_src);
-		if (in_quote) {
+			return 0;
+		int rc = next_token(&src, &dst, &t);
+		ASSERT(dst <= cl->buf + CMDLINE_BUF_SIZE);
+		if (rc) {
 			set_err(err, errlen, "cmdline: unbalanced quote in '%.*s%s'",
-			        SHOW(tok_src, tok_len));
+			        SHOW(t.src, t.src_len));
+		} else {
+			rc = place_token(cl, &t, first, &in_args, err, errlen);
+		}
+		if (rc) {
 			reset(cl);
-			return -EINVAL;
-		}
-		/* Each token's NUL takes the place of a blank or of the line's NUL. */
-		ASSERT(dst < cl->buf + CMDLINE_BUF_SIZE);
-		*dst++ = '\0';
-
-		if (in_args) {
-			if (cl->argc >= CMDLINE_MAX_ARGS) {
-				set_err(err, errlen,
-				        "cmdline: too many arguments after '--' (the limit is %d); "
-				        "'%.*s%s' does not fit",
-				        CMDLINE_MAX_ARGS, SHOW(tok_src, tok_len));
-				reset(cl);
-				return -E2BIG;
-			}
-			cl->argv[cl->argc++] = tok;
-			cl->argv[cl->argc] = NULL;
-			continue;
-		}
-		if (!quoted && strcmp(tok, "--") == 0) {
-			in_args = true;
-			first = false;
-			continue;
-		}
-		if (first && strchr(tok, '=') == NULL && strchr(tok, '/') != NULL) {
-			cl->image = tok;
-			first = false;
-			continue;
+			return rc;
 		}
 		first = false;
-
-		if (eq != NULL)
-			*eq = '\0';
-		if (!valid_key(tok)) {
-			set_err(err, errlen,
-			        "cmdline: bad key '%s' in '%.*s%s'; keys may contain only "
-			        "A-Z a-z 0-9 . _ -",
-			        tok, SHOW(tok_src, tok_len));
-			reset(cl);
-			return -EINVAL;
-		}
-		if (cl->nparams >= CMDLINE_MAX_PARAMS) {
-			set_err(
-			    err, errlen,
-			    "cmdline: too many parameters (the limit is %d); '%.*s%s' does not fit",
-			    CMDLINE_MAX_PARAMS, SHOW(tok_src, tok_len));
-			reset(cl);
-			return -E2BIG;
-		}
-		cl->params[cl->nparams].key = tok;
-		cl->params[cl->nparams].value = eq != NULL ? eq + 1 : NULL;
-		cl->nparams++;
 	}
-	return 0;
 }
 
 int cmdline_find(const struct cmdline_key *keys, size_t nkeys, const char *key)
@@ -474,94 +497,114 @@ static void check_key_table(const struct cmdline_key *keys, size_t nkeys)
 	}
 }
 
+static void reset_values(const struct cmdline_key *keys, size_t nkeys, struct cmdline_value *vals)
+{
+	for (size_t i = 0; i < nkeys; i++) {
+		struct cmdline_value *v = &vals[i];
+
+		*v = (struct cmdline_value){.choice = -1};
+		/* A default that does not parse is a bug in the declaring module. */
+		if (keys[i].defval != NULL)
+			ASSERT(parse_value(&keys[i], keys[i].defval, v) == 0);
+	}
+}
+
+static void report_unknown(const struct cmdline_param *p, const struct cmdline_key *keys,
+                           size_t nkeys, cmdline_report_fn report, void *ctx)
+{
+	struct msg m;
+
+	msg_start(&m);
+	msg_add(&m, "unknown key '%s'", p->key);
+	if (p->value != NULL)
+		msg_add(&m, " (value '%.*s%s')", SHOW(p->value, strlen(p->value)));
+	msg_add(&m, "%s", " ignored; ");
+	if (nkeys == 0)
+		msg_add(&m, "%s", "no keys are known");
+	else
+		msg_add(&m, "%s", "known keys: ");
+	for (size_t i = 0; i < nkeys; i++)
+		msg_add(&m, "%s%s", i ? ", " : "", keys[i].key);
+	msg_send(&m, report, ctx);
+}
+
+/* Only the last occurrence of a key counts; the note goes out once, with
+ * it.  False for an occurrence that a later one overrides. */
+static bool last_occurrence(const struct cmdline *cl, unsigned j, cmdline_report_fn report,
+                            void *ctx)
+{
+	const struct cmdline_param *p = &cl->params[j];
+	unsigned earlier = 0;
+	struct msg m;
+
+	for (unsigned o = 0; o < cl->nparams; o++) {
+		if (o == j || strcmp(cl->params[o].key, p->key) != 0)
+			continue;
+		if (o > j)
+			return false;
+		earlier++;
+	}
+	if (earlier > 0) {
+		msg_start(&m);
+		msg_add(&m, "note: '%s' given %u times; the last one (", p->key, earlier + 1);
+		msg_param(&m, p);
+		msg_add(&m, "%s", ") wins");
+		msg_send(&m, report, ctx);
+	}
+	return true;
+}
+
+/* A value that does not parse: say so, and what happens instead.  True if
+ * the key is fatal. */
+static bool report_bad(const struct cmdline_param *p, const struct cmdline_key *k,
+                       cmdline_report_fn report, void *ctx)
+{
+	struct msg m;
+	bool fatal = false;
+
+	msg_start(&m);
+	msg_param(&m, p);
+	msg_add(&m, "%s", ": ");
+	msg_expected(&m, k);
+	if (k->on_bad == CMDLINE_FATAL) {
+		msg_add(&m, "%s", "; cannot continue");
+		fatal = true;
+	} else if (k->defval != NULL) {
+		msg_add(&m, "; using the default %s", k->defval);
+	} else {
+		msg_add(&m, "%s", "; leaving it unset");
+	}
+	msg_send(&m, report, ctx);
+	return fatal;
+}
+
 int cmdline_apply(const struct cmdline *cl, const struct cmdline_key *keys, size_t nkeys,
                   struct cmdline_value *vals, cmdline_report_fn report, void *ctx)
 {
-	struct msg m;
 	bool fatal = false;
 
 	ASSERT(cl != NULL && (keys != NULL || nkeys == 0) && (vals != NULL || nkeys == 0));
 	ASSERT(cl->nparams <= CMDLINE_MAX_PARAMS);
 	check_key_table(keys, nkeys);
-
-	for (size_t i = 0; i < nkeys; i++) {
-		struct cmdline_value *v = &vals[i];
-
-		v->set = false;
-		v->str = NULL;
-		v->num = 0;
-		v->b = false;
-		v->choice = -1;
-		/* A default that does not parse is a bug in the declaring module. */
-		if (keys[i].defval != NULL)
-			ASSERT(parse_value(&keys[i], keys[i].defval, v) == 0);
-	}
+	reset_values(keys, nkeys, vals);
 
 	for (unsigned j = 0; j < cl->nparams; j++) {
 		const struct cmdline_param *p = &cl->params[j];
-		const struct cmdline_key *k;
-		struct cmdline_value nv;
-		unsigned earlier = 0;
-		bool later = false;
 		int idx = cmdline_find(keys, nkeys, p->key);
 
 		if (idx < 0) {
-			msg_start(&m);
-			msg_add(&m, "unknown key '%s'", p->key);
-			if (p->value != NULL)
-				msg_add(&m, " (value '%.*s%s')", SHOW(p->value, strlen(p->value)));
-			msg_add(&m, "%s", " ignored; ");
-			if (nkeys == 0)
-				msg_add(&m, "%s", "no keys are known");
-			else
-				msg_add(&m, "%s", "known keys: ");
-			for (size_t i = 0; i < nkeys; i++)
-				msg_add(&m, "%s%s", i ? ", " : "", keys[i].key);
-			msg_send(&m, report, ctx);
+			report_unknown(p, keys, nkeys, report, ctx);
 			continue;
 		}
-
-		/* Only the last occurrence counts; the note goes out once, with it. */
-		for (unsigned o = 0; o < cl->nparams; o++) {
-			if (o != j && strcmp(cl->params[o].key, p->key) == 0) {
-				if (o > j)
-					later = true;
-				else
-					earlier++;
-			}
-		}
-		if (later)
+		if (!last_occurrence(cl, j, report, ctx))
 			continue;
-		if (earlier > 0) {
-			msg_start(&m);
-			msg_add(&m, "note: '%s' given %u times; the last one (", p->key,
-			        earlier + 1);
-			msg_param(&m, p);
-			msg_add(&m, "%s", ") wins");
-			msg_send(&m, report, ctx);
-		}
-
-		k = &keys[idx];
-		nv = vals[idx];
-		if (parse_value(k, p->value, &nv) == 0) {
+		struct cmdline_value nv = vals[idx];
+		if (parse_value(&keys[idx], p->value, &nv) == 0) {
 			nv.set = true;
 			vals[idx] = nv;
-			continue;
-		}
-
-		msg_start(&m);
-		msg_param(&m, p);
-		msg_add(&m, "%s", ": ");
-		msg_expected(&m, k);
-		if (k->on_bad == CMDLINE_FATAL) {
-			msg_add(&m, "%s", "; cannot continue");
+		} else if (report_bad(p, &keys[idx], report, ctx)) {
 			fatal = true;
-		} else if (k->defval != NULL) {
-			msg_add(&m, "; using the default %s", k->defval);
-		} else {
-			msg_add(&m, "%s", "; leaving it unset");
 		}
-		msg_send(&m, report, ctx);
 	}
 	return fatal ? -EINVAL : 0;
 }

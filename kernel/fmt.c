@@ -203,159 +203,166 @@ static int parse_num(const char **pp)
 	return n;
 }
 
-/*
- * Parses the conversion starting just after '%' and emits it.  Returns the
- * position after the conversion.  Unsupported or truncated conversions are
- * copied verbatim from pct (the '%') and consume no argument.
- */
-static const char *convert(struct sink *s, const char *pct, va_list *ap)
+/* Flags: any of "-0+ #", in any order. */
+static const char *parse_flags(const char *p, struct spec *sp)
 {
-	const char *p = pct + 1;
-	struct spec sp = {.flags = 0, .width = 0, .prec = -1, .len = LEN_NONE};
-	bool more = true;
-
-	while (more) {
+	for (;; p++) {
 		switch (*p) {
 		case '-':
-			sp.flags |= FL_LEFT;
+			sp->flags |= FL_LEFT;
 			break;
 		case '0':
-			sp.flags |= FL_ZERO;
+			sp->flags |= FL_ZERO;
 			break;
 		case '+':
-			sp.flags |= FL_PLUS;
+			sp->flags |= FL_PLUS;
 			break;
 		case ' ':
-			sp.flags |= FL_SPACE;
+			sp->flags |= FL_SPACE;
 			break;
 		case '#':
-			sp.flags |= FL_ALT;
+			sp->flags |= FL_ALT;
 			break;
 		default:
-			more = false;
-			continue;
+			return p;
 		}
-		p++;
 	}
+}
 
+/* Width and precision, either of them '*' (taken from the arguments). */
+static const char *parse_width_prec(const char *p, struct spec *sp, va_list *ap)
+{
 	if (*p == '*') {
 		int w = va_arg(*ap, int);
 
 		/* A negative '*' width means left-justify, per C. */
 		if (w < 0) {
-			sp.flags |= FL_LEFT;
+			sp->flags |= FL_LEFT;
 			w = w == INT_MIN ? INT_MAX : -w;
 		}
-		sp.width = w;
+		sp->width = w;
 		p++;
 	} else {
-		sp.width = parse_num(&p);
+		sp->width = parse_num(&p);
 	}
+	if (*p != '.')
+		return p;
+	p++;
+	if (*p == '*') {
+		int pr = va_arg(*ap, int);
 
-	if (*p == '.') {
-		p++;
-		if (*p == '*') {
-			int pr = va_arg(*ap, int);
-
-			sp.prec = pr < 0 ? -1 : pr;
-			p++;
-		} else {
-			sp.prec = parse_num(&p);
-		}
+		sp->prec = pr < 0 ? -1 : pr;
+		return p + 1;
 	}
+	sp->prec = parse_num(&p);
+	return p;
+}
 
+/* Length modifier: hh h l ll z j t. */
+static const char *parse_len(const char *p, struct spec *sp)
+{
 	switch (*p) {
 	case 'h':
-		p++;
-		sp.len = LEN_H;
-		if (*p == 'h') {
-			p++;
-			sp.len = LEN_HH;
-		}
-		break;
+		sp->len = p[1] == 'h' ? LEN_HH : LEN_H;
+		return p + (p[1] == 'h' ? 2 : 1);
 	case 'l':
-		p++;
-		sp.len = LEN_L;
-		if (*p == 'l') {
-			p++;
-			sp.len = LEN_LL;
-		}
-		break;
+		sp->len = p[1] == 'l' ? LEN_LL : LEN_L;
+		return p + (p[1] == 'l' ? 2 : 1);
 	case 'z':
-		p++;
-		sp.len = LEN_Z;
-		break;
+		sp->len = LEN_Z;
+		return p + 1;
 	case 'j':
-		p++;
-		sp.len = LEN_J;
-		break;
+		sp->len = LEN_J;
+		return p + 1;
 	case 't':
-		p++;
-		sp.len = LEN_T;
-		break;
+		sp->len = LEN_T;
+		return p + 1;
 	default:
-		break;
+		return p;
 	}
+}
 
-	switch (*p) {
+/* %c and %s: no length modifier is accepted (no wide characters). */
+static void emit_char_str(struct sink *s, const struct spec *sp, char conv, va_list *ap)
+{
+	if (conv == 'c') {
+		char c = (char)va_arg(*ap, int);
+
+		emit_padded(s, sp, &c, 1);
+		return;
+	}
+	const char *str = va_arg(*ap, const char *);
+	size_t n = 0;
+
+	if (str == NULL)
+		str = "(null)";
+	/* With a precision the string need not be NUL-terminated: never read past it. */
+	while ((sp->prec < 0 || n < (size_t)sp->prec) && str[n] != '\0')
+		n++;
+	emit_padded(s, sp, str, n);
+}
+
+/* Emit one conversion whose specifier is conv; false if conv (with this
+ * length modifier) is not one we know. */
+static bool emit_conversion(struct sink *s, const struct spec *sp, char conv, va_list *ap)
+{
+	switch (conv) {
 	case 'd':
 	case 'i': {
-		intmax_t v = fetch_signed(sp.len, ap);
+		intmax_t v = fetch_signed(sp->len, ap);
 		uintmax_t mag = v < 0 ? (uintmax_t)0 - (uintmax_t)v : (uintmax_t)v;
 
-		emit_int(s, &sp, mag, v < 0, 10, false, true, false);
-		return p + 1;
+		emit_int(s, sp, mag, v < 0, 10, false, true, false);
+		return true;
 	}
 	case 'u':
-		emit_int(s, &sp, fetch_unsigned(sp.len, ap), false, 10, false, false, false);
-		return p + 1;
+		emit_int(s, sp, fetch_unsigned(sp->len, ap), false, 10, false, false, false);
+		return true;
 	case 'x':
 	case 'X':
-		emit_int(s, &sp, fetch_unsigned(sp.len, ap), false, 16, *p == 'X', false, false);
-		return p + 1;
+		emit_int(s, sp, fetch_unsigned(sp->len, ap), false, 16, conv == 'X', false, false);
+		return true;
 	case 'o':
-		emit_int(s, &sp, fetch_unsigned(sp.len, ap), false, 8, false, false, false);
-		return p + 1;
+		emit_int(s, sp, fetch_unsigned(sp->len, ap), false, 8, false, false, false);
+		return true;
 	case 'p':
-		if (sp.len != LEN_NONE)
-			break;
-		emit_int(s, &sp, (uintptr_t)va_arg(*ap, void *), false, 16, false, false, true);
-		return p + 1;
-	case 'c': {
-		char c;
-
-		if (sp.len != LEN_NONE)
-			break;
-		c = (char)va_arg(*ap, int);
-		emit_padded(s, &sp, &c, 1);
-		return p + 1;
-	}
-	case 's': {
-		const char *str;
-		size_t n = 0;
-
-		if (sp.len != LEN_NONE)
-			break;
-		str = va_arg(*ap, const char *);
-		if (str == NULL)
-			str = "(null)";
-		/* With a precision the string need not be NUL-terminated: never read past it. */
-		while ((sp.prec < 0 || n < (size_t)sp.prec) && str[n] != '\0')
-			n++;
-		emit_padded(s, &sp, str, n);
-		return p + 1;
-	}
+		if (sp->len != LEN_NONE)
+			return false;
+		emit_int(s, sp, (uintptr_t)va_arg(*ap, void *), false, 16, false, false, true);
+		return true;
+	case 'c':
+	case 's':
+		if (sp->len != LEN_NONE)
+			return false;
+		emit_char_str(s, sp, conv, ap);
+		return true;
 	case '%':
 		put(s, '%');
-		return p + 1;
-	case '\0':
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Parses the conversion at pct (its '%') and emits it.  Returns the position
+ * after the conversion.  Unsupported or truncated conversions are copied
+ * verbatim from pct and consume no argument, so mistakes show.
+ */
+static const char *convert(struct sink *s, const char *pct, va_list *ap)
+{
+	struct spec sp = {.flags = 0, .width = 0, .prec = -1, .len = LEN_NONE};
+	const char *p = parse_flags(pct + 1, &sp);
+
+	p = parse_width_prec(p, &sp, ap);
+	p = parse_len(p, &sp);
+	if (*p == '\0') {
 		/* The string ended inside a conversion. */
 		put_mem(s, pct, (size_t)(p - pct));
 		return p;
-	default:
-		break;
 	}
-	put_mem(s, pct, (size_t)(p - pct) + 1);
+	if (!emit_conversion(s, &sp, *p, ap))
+		put_mem(s, pct, (size_t)(p - pct) + 1);
 	return p + 1;
 }
 
