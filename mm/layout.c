@@ -177,10 +177,11 @@ static uint64_t free_total(const struct scratch *s)
  * One planning pass over the regions already in s (consumed), with
  * ram_total for the FRACTION shares.  Returns 0 or -ENOMEM with *f filled.
  */
-static int plan_once(const struct mm_part_spec *specs, size_t n, struct scratch *s,
-                     uint64_t ram_total, struct mm_place *out, struct failure *f)
+/* Each partition's size on this much RAM; returns the REST partition's
+ * index, or n if there is none. */
+static size_t plan_sizes(const struct mm_part_spec *specs, size_t n, uint64_t ram_total,
+                         uint64_t *size)
 {
-	uint64_t size[MM_LAYOUT_MAX_PARTS];
 	size_t rest = n;
 
 	for (size_t i = 0; i < n; i++) {
@@ -197,66 +198,86 @@ static int plan_once(const struct mm_part_spec *specs, size_t n, struct scratch 
 		}
 		size[i] = round_up(want, sp->align);
 	}
+	return rest;
+}
 
-	for (size_t i = 0; i < n; i++) {
-		bool placed = false;
+/* First fit for partition i in the free regions; false if none has room. */
+static bool place_fixed(struct scratch *s, const struct mm_part_spec *sp, uint64_t size,
+                        struct mm_place *out)
+{
+	out->base = 0;
+	out->size = 0;
+	if (size == 0)
+		return true;
+	for (size_t r = 0; r < s->n; r++) {
+		uint64_t at;
 
-		if (i == rest)
-			continue;
-		out[i].base = 0;
-		out[i].size = 0;
-		if (size[i] == 0)
-			continue;
-		for (size_t r = 0; r < s->n && !placed; r++) {
-			uint64_t at;
-
-			if (room_in(&s->r[r], specs[i].align, &at) >= size[i]) {
-				take(s, r, at, size[i]);
-				out[i].base = at;
-				out[i].size = size[i];
-				placed = true;
-			}
-		}
-		if (!placed) {
-			f->idx = i;
-			f->need = size[i];
-			f->largest = largest_room(s, specs[i].align);
-			/* REST is placed last whatever its position, so it is still owed too. */
-			f->unplaced = 0;
-			for (size_t j = i; j < n; j++)
-				f->unplaced = sat_add(f->unplaced, size[j]);
-			if (rest < i)
-				f->unplaced = sat_add(f->unplaced, size[rest]);
-			f->free_left = free_total(s);
-			return -ENOMEM;
+		if (room_in(&s->r[r], sp->align, &at) >= size) {
+			take(s, r, at, size);
+			out->base = at;
+			out->size = size;
+			return true;
 		}
 	}
+	return false;
+}
 
-	if (rest < n) {
-		const struct mm_part_spec *sp = &specs[rest];
-		uint64_t best = 0, best_at = 0, at;
-		size_t best_r = 0;
+/* The REST partition takes the largest free region whole, if it is at
+ * least its floor; returns that region's room either way. */
+static uint64_t place_rest(struct scratch *s, const struct mm_part_spec *sp, uint64_t floor,
+                           struct mm_place *out)
+{
+	uint64_t best = 0, best_at = 0, at;
+	size_t best_r = 0;
 
-		for (size_t r = 0; r < s->n; r++) {
-			uint64_t room = room_in(&s->r[r], sp->align, &at) & ~(sp->align - 1);
+	for (size_t r = 0; r < s->n; r++) {
+		uint64_t room = room_in(&s->r[r], sp->align, &at) & ~(sp->align - 1);
 
-			if (room > best) {
-				best = room;
-				best_at = at;
-				best_r = r;
-			}
+		if (room > best) {
+			best = room;
+			best_at = at;
+			best_r = r;
 		}
-		if (best < size[rest]) {
-			f->idx = rest;
-			f->need = size[rest];
-			f->largest = best;
-			f->unplaced = size[rest];
-			f->free_left = free_total(s);
-			return -ENOMEM;
-		}
+	}
+	if (best >= floor) {
 		take(s, best_r, best_at, best);
-		out[rest].base = best_at;
-		out[rest].size = best;
+		out->base = best_at;
+		out->size = best;
+	}
+	return best;
+}
+
+static int plan_once(const struct mm_part_spec *specs, size_t n, struct scratch *s,
+                     uint64_t ram_total, struct mm_place *out, struct failure *f)
+{
+	uint64_t size[MM_LAYOUT_MAX_PARTS];
+	size_t rest = plan_sizes(specs, n, ram_total, size);
+
+	for (size_t i = 0; i < n; i++) {
+		if (i == rest || place_fixed(s, &specs[i], size[i], &out[i]))
+			continue;
+		f->idx = i;
+		f->need = size[i];
+		f->largest = largest_room(s, specs[i].align);
+		/* REST is placed last whatever its position, so it is still owed too. */
+		f->unplaced = 0;
+		for (size_t j = i; j < n; j++)
+			f->unplaced = sat_add(f->unplaced, size[j]);
+		if (rest < i)
+			f->unplaced = sat_add(f->unplaced, size[rest]);
+		f->free_left = free_total(s);
+		return -ENOMEM;
+	}
+	if (rest == n)
+		return 0;
+	uint64_t best = place_rest(s, &specs[rest], size[rest], &out[rest]);
+	if (best < size[rest]) {
+		f->idx = rest;
+		f->need = size[rest];
+		f->largest = best;
+		f->unplaced = size[rest];
+		f->free_left = free_total(s);
+		return -ENOMEM;
 	}
 	return 0;
 }

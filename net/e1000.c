@@ -320,18 +320,9 @@ static int hw_reset(struct e1000 *e)
 	return 0;
 }
 
-static int e1000_open(struct nic *n)
+/* One block for both rings, then the buffers, then the bookkeeping arrays. */
+static int alloc_rings(struct e1000 *e, enum mm_part_id part)
 {
-	struct e1000 *e = n->priv;
-	enum mm_part_id part = n->rxq_part[0];
-	int rc;
-
-	ASSERT(n->rx && n->tx_done && n->kick);
-	if (e->opened)
-		return -EBUSY;
-	n->nrxq = n->ntxq = 1;
-
-	/* One block: both rings, then the buffers, then the bookkeeping arrays. */
 	size_t rings = 2 * RING_SIZE * 16;
 	size_t bufs = (size_t)RING_SIZE * NIC_RXBUF_SIZE;
 	size_t book =
@@ -350,27 +341,26 @@ static int e1000_open(struct nic *n)
 	e->slot_buf = (uint16_t *)(e->cookies + RING_SIZE);
 	e->free_bufs = e->slot_buf + RING_SIZE;
 	for (unsigned i = 0; i < RING_SIZE; i++) {
-		e->rb[i] = (struct nic_rxbuf){.queue = 0, .nic = n, .priv = (void *)(uintptr_t)i};
+		e->rb[i] = (struct nic_rxbuf){.queue = 0, .nic = &e->nic, .priv = (void *)(uintptr_t)i};
 		e->free_bufs[i] = (uint16_t)(RING_SIZE - 1 - i);
 	}
 	e->nfree_bufs = RING_SIZE;
 	e->rx_next = e->rx_tail = e->rx_posted = 0;
 	e->rx_dry = false;
 	e->tx_clean = e->tx_tail = 0;
+	return 0;
+}
 
-	rc = hw_reset(e);
-	if (rc)
-		goto err_free;
-	rc = pci_intx_attach(e->pci, e1000_irq, e);
-	if (rc < 0)
-		goto err_free;
-	n->irq_mode = "INTx";
+/* Program the address filter and both rings, and start them (8254x 14.4, 14.5). */
+static void start_hw(struct e1000 *e)
+{
+	const uint8_t *mac = e->nic.mac;
 
 	wr(e, REG_CTRL, rd(e, REG_CTRL) | CTRL_SLU | CTRL_ASDE);
 	wr(e, REG_RAL0,
-	   (uint32_t)n->mac[0] | (uint32_t)n->mac[1] << 8 | (uint32_t)n->mac[2] << 16 |
-	       (uint32_t)n->mac[3] << 24);
-	wr(e, REG_RAH0, (uint32_t)n->mac[4] | (uint32_t)n->mac[5] << 8 | RAH_AV);
+	   (uint32_t)mac[0] | (uint32_t)mac[1] << 8 | (uint32_t)mac[2] << 16 |
+	       (uint32_t)mac[3] << 24);
+	wr(e, REG_RAH0, (uint32_t)mac[4] | (uint32_t)mac[5] << 8 | RAH_AV);
 	for (unsigned i = 0; i < 128; i++)
 		wr(e, REG_MTA + 4 * i, 0);
 
@@ -393,12 +383,35 @@ static int e1000_open(struct nic *n)
 
 	(void)rd(e, REG_MPC);
 	wr(e, REG_IMS, IMS_USED);
+}
+
+static int e1000_open(struct nic *n)
+{
+	struct e1000 *e = n->priv;
+	enum mm_part_id part = n->rxq_part[0];
+	int rc;
+
+	ASSERT(n->rx && n->tx_done && n->kick);
+	if (e->opened)
+		return -EBUSY;
+	n->nrxq = n->ntxq = 1;
+	rc = alloc_rings(e, part);
+	if (rc)
+		return rc;
+	rc = hw_reset(e);
+	if (rc)
+		goto err_free;
+	rc = pci_intx_attach(e->pci, e1000_irq, e);
+	if (rc < 0)
+		goto err_free;
+	n->irq_mode = "INTx";
+	start_hw(e);
 	e->opened = true;
 	return 0;
 
 err_free:
 	/* An attached INTx handler cannot be detached; none is attached here. */
-	mm_free(part, mem);
+	mm_free(part, e->mem);
 	e->mem = NULL;
 	pr_err("%s: e1000: open failed (%d)\n", n->name, rc);
 	return rc;

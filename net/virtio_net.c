@@ -697,6 +697,28 @@ err_msix:
 	return -ENOSPC;
 }
 
+/* Reset the device and agree on features (virtio 1.x 3.1.1 steps 1-6);
+ * without multiqueue, *pairs drops to 1.  0, -ENODEV or -EIO. */
+static int negotiate(struct vnet *v, unsigned *pairs)
+{
+	reset(v);
+	add_status(v, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER);
+	uint64_t want = 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS |
+	                1ULL << VIRTIO_NET_F_CTRL_VQ | 1ULL << VIRTIO_NET_F_MQ;
+	if (v->modern)
+		want |= 1ULL << VIRTIO_F_VERSION_1;
+	v->features = device_features(v) & want;
+	if (v->modern && !has(v, VIRTIO_F_VERSION_1))
+		return -ENODEV;
+	if (!has(v, VIRTIO_NET_F_MQ) || !has(v, VIRTIO_NET_F_CTRL_VQ))
+		*pairs = 1;
+	driver_features(v, v->features);
+	if (!v->modern)
+		return 0;
+	add_status(v, VIRTIO_STATUS_FEATURES_OK);
+	return get_status(v) & VIRTIO_STATUS_FEATURES_OK ? 0 : -EIO;
+}
+
 static int vnet_open(struct nic *n)
 {
 	struct vnet *v = n->priv;
@@ -709,28 +731,9 @@ static int vnet_open(struct nic *n)
 	if (pairs < 1 || pairs > v->max_pairs)
 		return -EINVAL;
 
-	reset(v);
-	add_status(v, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER);
-	uint64_t want = 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS |
-	                1ULL << VIRTIO_NET_F_CTRL_VQ | 1ULL << VIRTIO_NET_F_MQ;
-	if (v->modern)
-		want |= 1ULL << VIRTIO_F_VERSION_1;
-	v->features = device_features(v) & want;
-	if (v->modern && !has(v, VIRTIO_F_VERSION_1)) {
-		rc = -ENODEV;
+	rc = negotiate(v, &pairs);
+	if (rc)
 		goto err_reset;
-	}
-	if (!has(v, VIRTIO_NET_F_MQ) || !has(v, VIRTIO_NET_F_CTRL_VQ))
-		pairs = 1;
-	driver_features(v, v->features);
-	if (v->modern) {
-		add_status(v, VIRTIO_STATUS_FEATURES_OK);
-		if (!(get_status(v) & VIRTIO_STATUS_FEATURES_OK)) {
-			rc = -EIO;
-			goto err_reset;
-		}
-	}
-
 	rc = setup_irqs(v, &pairs);
 	if (rc)
 		goto err_reset;
