@@ -112,56 +112,41 @@ static int field(const char *s, size_t len, size_t *pos, const char **f, size_t 
 	return 0;
 }
 
-int iscsi_rootpath_parse(const char *s, struct iscsi_rootpath *out, const char **why)
+/* The server field at *pos: an [IPv6] literal, or an IPv4 address or name. */
+static int parse_server(const char *s, size_t len, size_t *pos, struct iscsi_rootpath *out,
+                        const char **why)
 {
-	const char *at, *f;
-	size_t len, pos, flen;
-	uint32_t v;
+	const char *f;
+	size_t flen, p = *pos;
 
-	ASSERT(s != NULL && out != NULL);
-	memset(out, 0, sizeof(*out));
-	out->protocol = 6;
-	out->port = ISCSI_DEFAULT_PORT;
-	len = strlen(s);
-	if (len < 6 || !((s[0] | 0x20) == 'i' && (s[1] | 0x20) == 's' && (s[2] | 0x20) == 'c' &&
-	                 (s[3] | 0x20) == 's' && (s[4] | 0x20) == 'i' && s[5] == ':'))
-		return bad(why, -EINVAL, "does not start with \"iscsi:\"");
-	pos = 6;
-
-	/* the last '@': passwords may contain '@', the rest of the string cannot */
-	at = NULL;
-	for (size_t i = pos; i < len; i++)
-		if (s[i] == '@')
-			at = s + i;
-	if (at != NULL) {
-		int rc = parse_creds(s + pos, (size_t)(at - s) - pos, out, why);
-		if (rc < 0)
-			return rc;
-		pos = (size_t)(at - s) + 1;
-	}
-
-	/* server */
-	if (pos < len && s[pos] == '[') {
-		const char *close = memchr(s + pos, ']', len - pos);
-
-		if (close == NULL || (size_t)(close - s) + 1 >= len || close[1] != ':')
-			return bad(why, -EINVAL, "server: unterminated [IPv6] literal");
-		if ((size_t)(close - s) - pos - 1 > ISCSI_HOST_MAX)
-			return bad(why, -EINVAL, "server: bad IPv6 address");
-		if (iscsi_addr_parse_ipv6(s + pos + 1, (size_t)(close - s) - pos - 1,
-		                          out->server.ip) < 0)
-			return bad(why, -EINVAL, "server: bad IPv6 address");
-		out->server.kind = ISCSI_HOST_IPV6;
-		memcpy(out->server.name, s + pos + 1, (size_t)(close - s) - pos - 1);
-		pos = (size_t)(close - s) + 2;
-	} else {
-		if (field(s, len, &pos, &f, &flen) < 0)
+	if (p >= len || s[p] != '[') {
+		if (field(s, len, pos, &f, &flen) < 0)
 			return bad(why, -EINVAL, "missing ':' after server");
 		if (iscsi_addr_parse_host(f, flen, &out->server) < 0)
 			return bad(why, -EINVAL, "server: not an IPv4 address or host name");
+		return 0;
 	}
+	const char *close = memchr(s + p, ']', len - p);
+	if (close == NULL || (size_t)(close - s) + 1 >= len || close[1] != ':')
+		return bad(why, -EINVAL, "server: unterminated [IPv6] literal");
+	flen = (size_t)(close - s) - p - 1;
+	if (flen > ISCSI_HOST_MAX || iscsi_addr_parse_ipv6(s + p + 1, flen, out->server.ip) < 0)
+		return bad(why, -EINVAL, "server: bad IPv6 address");
+	out->server.kind = ISCSI_HOST_IPV6;
+	memcpy(out->server.name, s + p + 1, flen);
+	*pos = (size_t)(close - s) + 2;
+	return 0;
+}
 
-	if (field(s, len, &pos, &f, &flen) < 0)
+/* The protocol, port and LUN fields, each possibly empty. */
+static int parse_proto_port_lun(const char *s, size_t len, size_t *pos,
+                                struct iscsi_rootpath *out, const char **why)
+{
+	const char *f;
+	size_t flen;
+	uint32_t v;
+
+	if (field(s, len, pos, &f, &flen) < 0)
 		return bad(why, -EINVAL, "missing ':' after protocol");
 	if (flen != 0) {
 		if (iscsi_addr_parse_uint(f, flen, 255, &v) < 0)
@@ -169,21 +154,26 @@ int iscsi_rootpath_parse(const char *s, struct iscsi_rootpath *out, const char *
 		if (v != 6)
 			return bad(why, -EPROTONOSUPPORT, "protocol: only 6 (TCP) is supported");
 	}
-
-	if (field(s, len, &pos, &f, &flen) < 0)
+	if (field(s, len, pos, &f, &flen) < 0)
 		return bad(why, -EINVAL, "missing ':' after port");
 	if (flen != 0) {
 		if (iscsi_addr_parse_uint(f, flen, 65535, &v) < 0 || v == 0)
 			return bad(why, -EINVAL, "port: not a number from 1 to 65535");
 		out->port = (uint16_t)v;
 	}
-
-	if (field(s, len, &pos, &f, &flen) < 0)
+	if (field(s, len, pos, &f, &flen) < 0)
 		return bad(why, -EINVAL, "missing ':' after LUN");
 	if (parse_lun(f, flen, out->lun) < 0)
 		return bad(why, -EINVAL, "LUN: not decimal (0-16383) or hex groups like 4752-3A4F");
+	return 0;
+}
 
-	flen = len - pos;
+/* The target name: the rest of the string, colons included. */
+static int parse_target(const char *s, size_t len, size_t pos, struct iscsi_rootpath *out,
+                        const char **why)
+{
+	size_t flen = len - pos;
+
 	if (flen > ISCSI_NAME_MAX)
 		return bad(why, -EINVAL, "targetname: longer than 223 bytes");
 	for (size_t i = pos; i < len; i++)
@@ -193,6 +183,39 @@ int iscsi_rootpath_parse(const char *s, struct iscsi_rootpath *out, const char *
 	memcpy(out->target, s + pos, flen);
 	out->target[flen] = '\0';
 	return 0;
+}
+
+int iscsi_rootpath_parse(const char *s, struct iscsi_rootpath *out, const char **why)
+{
+	const char *at = NULL;
+	size_t len, pos = 6;
+	int rc;
+
+	ASSERT(s != NULL && out != NULL);
+	memset(out, 0, sizeof(*out));
+	out->protocol = 6;
+	out->port = ISCSI_DEFAULT_PORT;
+	len = strlen(s);
+	if (len < 6 || !((s[0] | 0x20) == 'i' && (s[1] | 0x20) == 's' && (s[2] | 0x20) == 'c' &&
+	                 (s[3] | 0x20) == 's' && (s[4] | 0x20) == 'i' && s[5] == ':'))
+		return bad(why, -EINVAL, "does not start with \"iscsi:\"");
+
+	/* the last '@': passwords may contain '@', the rest of the string cannot */
+	for (size_t i = pos; i < len; i++)
+		if (s[i] == '@')
+			at = s + i;
+	if (at != NULL) {
+		rc = parse_creds(s + pos, (size_t)(at - s) - pos, out, why);
+		if (rc < 0)
+			return rc;
+		pos = (size_t)(at - s) + 1;
+	}
+	rc = parse_server(s, len, &pos, out, why);
+	if (rc == 0)
+		rc = parse_proto_port_lun(s, len, &pos, out, why);
+	if (rc == 0)
+		rc = parse_target(s, len, pos, out, why);
+	return rc;
 }
 
 int iscsi_rootpath_ipxe_encap(const uint8_t *val, size_t len, struct iscsi_dhcp_boot *out)

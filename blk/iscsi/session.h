@@ -23,11 +23,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "blk/blk.h"
 #include "blk/iscsi/login.h"
-
-#define ISCSI_QUEUE_DEPTH 32
-#define ISCSI_SECRET_MAX  128
 
 struct iscsi_cfg {
 	char portal[64]; /* IPv4 dotted quad */
