@@ -52,6 +52,7 @@
 #define NET_TCP_SND_BUF     (256 * KiB) /* send buffer per connection */
 #define NET_TCP_OOSEQ_BYTES (64 * KiB)  /* out-of-order data held per connection */
 #define NET_SOCK_TIMEOUTS   40   /* blocking socket calls waiting at once (lwIP timeouts) */
+#define NET_STORAGE_FLOWS_MAX 8  /* storage TCP connections the classifier knows at once */
 
 /* ---- block layer and iSCSI ---- */
 #define BLK_MAX_DEVS        4    /* registered block devices */

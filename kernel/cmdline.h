@@ -29,7 +29,6 @@
 
 #include "config.h"
 
-
 struct cmdline_param {
 	const char *key;
 	const char *value; /* NULL when the token had no '=' */

@@ -26,7 +26,6 @@
 
 #include "config.h"
 
-
 /*
  * Start the net thread and bring up the NICs, once; later calls return the
  * first result at once.  0, or -ENOMEM (heap partition or thread).

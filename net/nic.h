@@ -33,7 +33,6 @@
 #include "mm/mm.h"
 #include "net/eth.h"
 
-
 struct nic;
 
 struct nic_rxbuf {

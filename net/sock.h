@@ -25,7 +25,6 @@
 
 #include "config.h"
 
-
 struct net_conn;
 
 struct net_iov {

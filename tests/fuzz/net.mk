@@ -25,3 +25,7 @@ $(B)/fuzz/lwip/%.o: $(LWIP_SRC)/%.c net/port/lwipopts.h net/port/arch/cc.h net/p
 	@$(CLANG) -std=gnu11 -O1 -g -I. -Inet/port -I$(LWIP_SRC)/include -DTETHER_HOST_TEST \
 		-Wall -Wextra -Werror -Wno-tautological-constant-out-of-range-compare \
 		-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -c -o $@ $<
+
+# The frame classifier (net/flow.c): pure, no lwIP.
+FUZZERS += flow
+FZ_flow_SRCS := net/flow.c

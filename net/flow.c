@@ -1,0 +1,129 @@
+/* The frame classifier: storage or general, from the headers alone. */
+#include <errno.h>
+#include <string.h>
+
+#include "net/flow.h"
+#include "net/eth.h"
+
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_ARP  0x0806
+#define ETHERTYPE_VLAN 0x8100
+#define IP_PROTO_ICMP  1
+#define IP_PROTO_TCP   6
+#define IP_MF          0x2000
+#define IP_OFFMASK     0x1fff
+#define ARP_LEN        28 /* Ethernet/IPv4 ARP body */
+#define ARP_SPA        14 /* sender protocol address, in the body */
+#define TCP_PORTS_LEN  4
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static bool same(const struct flow_key *a, const struct flow_key *b)
+{
+	return a->raddr == b->raddr && a->rport == b->rport && a->lport == b->lport;
+}
+
+int flow_add(struct flow_table *t, const struct flow_key *k)
+{
+	int free_slot = -1;
+	for (unsigned i = 0; i < NET_STORAGE_FLOWS_MAX; i++) {
+		if (t->used[i] && same(&t->flows[i], k))
+			return -EEXIST;
+		if (!t->used[i] && free_slot < 0)
+			free_slot = (int)i;
+	}
+	if (free_slot < 0)
+		return -ENOSPC;
+	t->flows[free_slot] = *k;
+	t->used[free_slot] = true;
+	t->n++;
+	return 0;
+}
+
+int flow_del(struct flow_table *t, const struct flow_key *k)
+{
+	for (unsigned i = 0; i < NET_STORAGE_FLOWS_MAX; i++) {
+		if (t->used[i] && same(&t->flows[i], k)) {
+			t->used[i] = false;
+			t->n--;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+bool flow_is_peer(const struct flow_table *t, uint32_t addr)
+{
+	for (unsigned i = 0; t->n && i < NET_STORAGE_FLOWS_MAX; i++)
+		if (t->used[i] && t->flows[i].raddr == addr)
+			return true;
+	return false;
+}
+
+static bool is_flow(const struct flow_table *t, uint32_t src, uint16_t sport, uint16_t dport)
+{
+	const struct flow_key k = {.raddr = src, .rport = sport, .lport = dport};
+	for (unsigned i = 0; i < NET_STORAGE_FLOWS_MAX; i++)
+		if (t->used[i] && same(&t->flows[i], &k))
+			return true;
+	return false;
+}
+
+/* An IPv4 packet ip[0..len) after the Ethernet header (and any tag). */
+static enum net_class classify_ipv4(const struct flow_table *t, const uint8_t *ip, size_t len)
+{
+	if (len < 20 || ip[0] >> 4 != 4)
+		return NET_CLASS_GENERAL;
+	size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+	size_t total = get16(ip + 2);
+	if (ihl < 20 || total < ihl || total > len)
+		return NET_CLASS_GENERAL;
+	uint32_t src = get32(ip + 12);
+	if (!flow_is_peer(t, src))
+		return NET_CLASS_GENERAL;
+	uint16_t frag = get16(ip + 6);
+	if (frag & (IP_MF | IP_OFFMASK))
+		return NET_CLASS_STORAGE; /* a fragment from a peer: ports may be elsewhere */
+	if (ip[9] == IP_PROTO_ICMP)
+		return NET_CLASS_STORAGE;
+	if (ip[9] != IP_PROTO_TCP || total - ihl < TCP_PORTS_LEN)
+		return NET_CLASS_GENERAL;
+	const uint8_t *tcp = ip + ihl;
+	return is_flow(t, src, get16(tcp), get16(tcp + 2)) ? NET_CLASS_STORAGE : NET_CLASS_GENERAL;
+}
+
+static enum net_class classify_arp(const struct flow_table *t, const uint8_t *arp, size_t len)
+{
+	/* hardware Ethernet, protocol IPv4, address lengths 6 and 4 */
+	if (len < ARP_LEN || get16(arp) != 1 || get16(arp + 2) != ETHERTYPE_IPV4 || arp[4] != 6 ||
+	    arp[5] != 4)
+		return NET_CLASS_GENERAL;
+	return flow_is_peer(t, get32(arp + ARP_SPA)) ? NET_CLASS_STORAGE : NET_CLASS_GENERAL;
+}
+
+enum net_class flow_classify(const struct flow_table *t, const uint8_t *f, size_t len)
+{
+	if (!t->n || len < ETH_HLEN)
+		return NET_CLASS_GENERAL;
+	size_t off = ETH_HLEN;
+	uint16_t type = get16(f + 12);
+	if (type == ETHERTYPE_VLAN) {
+		if (len < ETH_HLEN + ETH_VLAN_HLEN)
+			return NET_CLASS_GENERAL;
+		type = get16(f + 16);
+		off += ETH_VLAN_HLEN;
+	}
+	if (type == ETHERTYPE_IPV4)
+		return classify_ipv4(t, f + off, len - off);
+	if (type == ETHERTYPE_ARP)
+		return classify_arp(t, f + off, len - off);
+	return NET_CLASS_GENERAL;
+}
