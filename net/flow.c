@@ -77,6 +77,23 @@ static bool is_flow(const struct flow_table *t, uint32_t src, uint16_t sport, ui
 	return false;
 }
 
+/* Where the network header starts (after any 802.1Q tag), with the
+ * EtherType in *type; 0 if the frame is too short for its link header. */
+static size_t ipv4_at(const uint8_t *f, size_t len, uint16_t *type)
+{
+	if (len < ETH_HLEN)
+		return 0;
+	size_t off = ETH_HLEN;
+	*type = get16(f + 12);
+	if (*type == ETHERTYPE_VLAN) {
+		if (len < ETH_HLEN + ETH_VLAN_HLEN)
+			return 0;
+		*type = get16(f + 16);
+		off += ETH_VLAN_HLEN;
+	}
+	return off;
+}
+
 /* An IPv4 packet ip[0..len) after the Ethernet header (and any tag). */
 static enum net_class classify_ipv4(const struct flow_table *t, const uint8_t *ip, size_t len)
 {
@@ -109,21 +126,75 @@ static enum net_class classify_arp(const struct flow_table *t, const uint8_t *ar
 	return flow_is_peer(t, get32(arp + ARP_SPA)) ? NET_CLASS_STORAGE : NET_CLASS_GENERAL;
 }
 
+
 enum net_class flow_classify(const struct flow_table *t, const uint8_t *f, size_t len)
 {
-	if (!t->n || len < ETH_HLEN)
+	uint16_t type;
+	size_t off = ipv4_at(f, len, &type);
+	if (!t->n || !off)
 		return NET_CLASS_GENERAL;
-	size_t off = ETH_HLEN;
-	uint16_t type = get16(f + 12);
-	if (type == ETHERTYPE_VLAN) {
-		if (len < ETH_HLEN + ETH_VLAN_HLEN)
-			return NET_CLASS_GENERAL;
-		type = get16(f + 16);
-		off += ETH_VLAN_HLEN;
-	}
 	if (type == ETHERTYPE_IPV4)
 		return classify_ipv4(t, f + off, len - off);
 	if (type == ETHERTYPE_ARP)
 		return classify_arp(t, f + off, len - off);
 	return NET_CLASS_GENERAL;
+}
+
+enum net_class flow_classify_tx(const struct flow_table *t, const uint8_t *f, size_t len)
+{
+	uint16_t type;
+	size_t off = ipv4_at(f, len, &type);
+	if (!t->n || !off)
+		return NET_CLASS_GENERAL;
+	const uint8_t *p = f + off;
+	len -= off;
+	if (type == ETHERTYPE_ARP)
+		return len >= ARP_LEN && flow_is_peer(t, get32(p + 24)) ? NET_CLASS_STORAGE
+		                                                        : NET_CLASS_GENERAL;
+	if (type != ETHERTYPE_IPV4 || len < 20 || p[0] >> 4 != 4)
+		return NET_CLASS_GENERAL;
+	size_t ihl = (size_t)(p[0] & 0xf) * 4;
+	uint32_t dst = get32(p + 16);
+	if (ihl < 20 || !flow_is_peer(t, dst))
+		return NET_CLASS_GENERAL;
+	if (get16(p + 6) & (IP_MF | IP_OFFMASK))
+		return NET_CLASS_STORAGE;
+	if (p[9] != IP_PROTO_TCP || len < ihl + TCP_PORTS_LEN)
+		return NET_CLASS_GENERAL;
+	const uint8_t *tcp = p + ihl;
+	return is_flow(t, dst, get16(tcp + 2), get16(tcp)) ? NET_CLASS_STORAGE : NET_CLASS_GENERAL;
+}
+
+bool flow_icmp_error(const uint8_t *f, size_t len)
+{
+	uint16_t type;
+	size_t off = ipv4_at(f, len, &type);
+	if (!off || type != ETHERTYPE_IPV4 || len < off + 20)
+		return false;
+	const uint8_t *p = f + off;
+	size_t ihl = (size_t)(p[0] & 0xf) * 4;
+	if (p[0] >> 4 != 4 || p[9] != IP_PROTO_ICMP || ihl < 20 || len < off + ihl + 1)
+		return false;
+	uint8_t icmp_type = p[ihl];
+	return icmp_type == 3 || icmp_type == 11 || icmp_type == 12;
+}
+
+bool flow_bucket_take(struct flow_bucket *b, uint64_t now_ns)
+{
+	if (!b->rate)
+		return false;
+	uint64_t per = 1000000000ull / b->rate;
+	uint64_t cap = per * (b->burst ? b->burst : 1);
+	if (!b->started) {
+		b->started = true;
+		b->credit_ns = cap;
+	} else if (now_ns > b->last_ns) {
+		uint64_t gained = now_ns - b->last_ns;
+		b->credit_ns = gained >= cap - b->credit_ns ? cap : b->credit_ns + gained;
+	}
+	b->last_ns = now_ns;
+	if (b->credit_ns < per)
+		return false;
+	b->credit_ns -= per;
+	return true;
 }

@@ -61,4 +61,31 @@ bool flow_is_peer(const struct flow_table *t, uint32_t addr);
 /* The class of the Ethernet frame f[0..len), as received (no FCS). */
 enum net_class flow_classify(const struct flow_table *t, const uint8_t *f, size_t len);
 
+/*
+ * The class of a frame the node sends; f[0..len) holds at least its headers
+ * (the rest of the frame may follow elsewhere).  The mirror of
+ * flow_classify(): the flow's segments and fragments to a peer, and ARP
+ * asking for or answering a peer, are storage.
+ */
+enum net_class flow_classify_tx(const struct flow_table *t, const uint8_t *f, size_t len);
+
+/* True for an ICMP error message (destination unreachable, time exceeded,
+ * parameter problem) in the IPv4 frame f[0..len). */
+bool flow_icmp_error(const uint8_t *f, size_t len);
+
+/*
+ * A token bucket: rate tokens a second, up to burst saved.  Linux limits
+ * the ICMP errors it sends the same way (net.ipv4.icmp_msgs_per_sec, burst).
+ * Zero-initialise, then set rate and burst.  now_ns is a monotonic clock.
+ */
+struct flow_bucket {
+	uint32_t rate, burst;
+	uint64_t credit_ns; /* saved time, up to burst tokens' worth */
+	uint64_t last_ns;
+	bool started;
+};
+
+/* Take one token: true if there was one. */
+bool flow_bucket_take(struct flow_bucket *b, uint64_t now_ns);
+
 #endif

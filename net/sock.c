@@ -27,6 +27,7 @@
 #include "lwip/timeouts.h"
 #include "net/net.h"
 #include "net/netcfg.h"
+#include "net/netif.h"
 #include "net/sock.h"
 
 #define CLOSE_LINGER_MS 5000
@@ -56,6 +57,7 @@ struct req {
 		struct {
 			uint32_t ip;
 			uint16_t port;
+			bool storage;
 		} to;
 		uint16_t port;
 	};
@@ -85,6 +87,8 @@ struct net_conn {
 	unsigned wr_iov;     /* progress inside slot sq_written */
 	size_t wr_off;
 	size_t acked; /* acknowledged bytes not yet charged to a slot */
+
+	struct flow_key flow; /* registered in nif_flows while flow.rport != 0 */
 
 	/* Shared with the calling threads. */
 	int err;             /* sticky -errno, written by the net thread */
@@ -166,7 +170,7 @@ static void req_expired(void *arg)
 		c->connect_req = NULL;
 		tcp_err(c->pcb, NULL);
 		tcp_abort(c->pcb);
-		memset(c, 0, sizeof(*c));
+		conn_free(c);
 	}
 	complete(r, -ETIMEDOUT);
 }
@@ -192,6 +196,14 @@ static void complete(struct req *r, long rc)
 }
 
 /* ---- connections ---- */
+
+/* Back to C_FREE; a storage connection's flow is forgotten with it. */
+static void conn_free(struct net_conn *c)
+{
+	if (c->flow.rport)
+		flow_del(&nif_flows, &c->flow);
+	memset(c, 0, sizeof(*c));
+}
 
 static struct net_conn *conn_alloc(enum conn_state state)
 {
@@ -346,7 +358,7 @@ static void conn_error(void *arg, err_t e)
 	__atomic_store_n(&c->err, sock_errno(e), __ATOMIC_SEQ_CST);
 	if ((r = c->connect_req)) {
 		c->connect_req = NULL;
-		memset(c, 0, sizeof(*c)); /* never handed out */
+		conn_free(c); /* never handed out */
 		complete(r, e == ERR_RST ? -ECONNREFUSED : sock_errno(e));
 		return;
 	}
@@ -435,6 +447,20 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t e)
 	return ERR_OK;
 }
 
+/* Bind to a local port now, so that the flow is known to the classifier
+ * before the SYN leaves. */
+static err_t storage_flow(struct net_conn *c, struct tcp_pcb *pcb, uint32_t ip, uint16_t port)
+{
+	err_t e = tcp_bind(pcb, IP_ANY_TYPE, 0);
+	if (e != ERR_OK)
+		return e;
+	struct flow_key k = {.raddr = ip, .rport = port, .lport = pcb->local_port};
+	if (flow_add(&nif_flows, &k))
+		return ERR_MEM;
+	c->flow = k;
+	return ERR_OK;
+}
+
 static void do_connect(void *arg)
 {
 	struct req *r = arg;
@@ -450,11 +476,13 @@ static void do_connect(void *arg)
 		goto err_pcb;
 	setup_pcb(c, pcb);
 	ip_addr_set_ip4_u32(&to, lwip_htonl(r->to.ip));
-	e = tcp_connect(pcb, &to, r->to.port, on_connected);
+	e = r->to.storage ? storage_flow(c, pcb, r->to.ip, r->to.port) : ERR_OK;
+	if (e == ERR_OK)
+		e = tcp_connect(pcb, &to, r->to.port, on_connected);
 	if (e != ERR_OK) {
 		tcp_err(pcb, NULL);
 		tcp_abort(pcb);
-		memset(c, 0, sizeof(*c));
+		conn_free(c);
 		complete(r, sock_errno(e));
 		return;
 	}
@@ -464,14 +492,15 @@ static void do_connect(void *arg)
 	return;
 
 err_pcb:
-	memset(c, 0, sizeof(*c));
+	conn_free(c);
 err_conn:
 	complete(r, -ENOMEM);
 }
 
-int net_connect(const char *ip, uint16_t port, struct net_conn **out, uint64_t timeout_ns)
+static int connect_class(const char *ip, uint16_t port, bool storage, struct net_conn **out,
+                         uint64_t timeout_ns)
 {
-	struct req r = {.timeout_ns = timeout_ns};
+	struct req r = {.timeout_ns = timeout_ns, .to.storage = storage};
 	uint64_t t0 = clock_ns(), spent;
 	int rc;
 
@@ -488,6 +517,17 @@ int net_connect(const char *ip, uint16_t port, struct net_conn **out, uint64_t t
 	if (rc == 0)
 		*out = r.newc;
 	return rc;
+}
+
+int net_connect(const char *ip, uint16_t port, struct net_conn **out, uint64_t timeout_ns)
+{
+	return connect_class(ip, port, false, out, timeout_ns);
+}
+
+int net_connect_storage(const char *ip, uint16_t port, struct net_conn **out,
+                        uint64_t timeout_ns)
+{
+	return connect_class(ip, port, true, out, timeout_ns);
 }
 
 /* ---- listen and accept ---- */
@@ -727,7 +767,7 @@ static bool finish_close(struct net_conn *c)
 	}
 	if (c->rxq)
 		pbuf_free(c->rxq);
-	memset(c, 0, sizeof(*c));
+	conn_free(c);
 	complete(r, rc);
 	return closed;
 }
@@ -754,7 +794,7 @@ static void do_close(void *arg)
 		if (c->accept_req)
 			complete(c->accept_req, -ECONNABORTED);
 		tcp_close(c->pcb); /* a listening PCB always closes */
-		memset(c, 0, sizeof(*c));
+		conn_free(c);
 		complete(r, 0);
 		return;
 	}

@@ -41,6 +41,16 @@ struct net_iov {
 int net_connect(const char *ip, uint16_t port, struct net_conn **out, uint64_t timeout_ns);
 
 /*
+ * net_connect() for the storage class (net/flow.h): the connection's frames
+ * are recognised as storage from its first SYN on, served ahead of general
+ * traffic, and kept apart from it (docs/ARCHITECTURE.md, "Traffic
+ * classes").  The iSCSI initiator opens every connection this way.  Also
+ * -ENOMEM when NET_STORAGE_FLOWS_MAX storage connections are open.
+ */
+int net_connect_storage(const char *ip, uint16_t port, struct net_conn **out,
+                        uint64_t timeout_ns);
+
+/*
  * Listen on port (all addresses).  0 and *out, or -EADDRINUSE, -ENOMEM.
  * Connections arriving before net_accept() queue up to NET_ACCEPT_MAX; more
  * are refused.

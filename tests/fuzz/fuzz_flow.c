@@ -25,10 +25,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *f = malloc(size ? size : 1);
 	memcpy(f, data + 8, size);
 	enum net_class c = flow_classify(&t, f, size);
-	if (c != NET_CLASS_GENERAL && c != NET_CLASS_STORAGE)
+	enum net_class ct = flow_classify_tx(&t, f, size);
+	if (c >= NET_CLASS_N || ct >= NET_CLASS_N)
 		abort();
+	(void)flow_icmp_error(f, size);
 	/* without the flow, nothing is storage */
-	if (flow_del(&t, &k) != 0 || flow_classify(&t, f, size) != NET_CLASS_GENERAL)
+	if (flow_del(&t, &k) != 0 || flow_classify(&t, f, size) != NET_CLASS_GENERAL ||
+	    flow_classify_tx(&t, f, size) != NET_CLASS_GENERAL)
 		abort();
 	free(f);
 	return 0;

@@ -193,6 +193,92 @@ static void test_malformed(void **state)
 	assert_int_equal(flow_classify(&t, f, 15), NET_CLASS_GENERAL);
 }
 
+/* A frame the node sends: swap the roles of the two ends. */
+static size_t ipv4_out(uint8_t *f, uint8_t proto, uint32_t dst, uint16_t sport, uint16_t dport,
+                       uint16_t frag)
+{
+	size_t n = ipv4(f, false, proto, NODE, sport, dport, frag, 100);
+	put32(f + 14 + 16, dst);
+	return n;
+}
+
+static void test_tx(void **state)
+{
+	(void)state;
+	struct flow_table t = table();
+	uint8_t f[1600];
+	size_t n = ipv4_out(f, 6, TARGET, 49152, 3260, 0x4000);
+	assert_int_equal(flow_classify_tx(&t, f, n), NET_CLASS_STORAGE);
+	/* only the headers need be there: the payload may be a separate fragment */
+	assert_int_equal(flow_classify_tx(&t, f, 14 + 20 + 4), NET_CLASS_STORAGE);
+	assert_int_equal(flow_classify_tx(&t, f, 14 + 20 + 3), NET_CLASS_GENERAL);
+	n = ipv4_out(f, 6, TARGET, 49153, 3260, 0);
+	assert_int_equal(flow_classify_tx(&t, f, n), NET_CLASS_GENERAL);
+	n = ipv4_out(f, 17, TARGET, 49152, 3260, 0);
+	assert_int_equal(flow_classify_tx(&t, f, n), NET_CLASS_GENERAL);
+	n = ipv4_out(f, 6, IP(10, 0, 2, 3), 49152, 3260, 0);
+	assert_int_equal(flow_classify_tx(&t, f, n), NET_CLASS_GENERAL);
+	n = ipv4_out(f, 6, TARGET, 0, 0, 100); /* a later fragment */
+	assert_int_equal(flow_classify_tx(&t, f, n), NET_CLASS_STORAGE);
+	/* ARP asking for the peer, and for someone else */
+	n = arp(f, NODE);
+	put32(f + 14 + 24, TARGET);
+	assert_int_equal(flow_classify_tx(&t, f, n), NET_CLASS_STORAGE);
+	put32(f + 14 + 24, IP(10, 0, 2, 3));
+	assert_int_equal(flow_classify_tx(&t, f, n), NET_CLASS_GENERAL);
+	for (size_t len = 0; len < 14 + 20 + 4; len++) {
+		n = ipv4_out(f, 6, TARGET, 49152, 3260, 0);
+		assert_int_equal(flow_classify_tx(&t, f, len), NET_CLASS_GENERAL);
+	}
+}
+
+static void test_icmp_error(void **state)
+{
+	(void)state;
+	uint8_t f[1600];
+	size_t n = ipv4_out(f, 1, TARGET, 0x0303, 0, 0); /* type 3 code 3: port unreachable */
+	assert_true(flow_icmp_error(f, n));
+	f[14 + 20] = 11;
+	assert_true(flow_icmp_error(f, n));
+	f[14 + 20] = 0; /* echo reply */
+	assert_false(flow_icmp_error(f, n));
+	f[14 + 20] = 8; /* echo request */
+	assert_false(flow_icmp_error(f, n));
+	n = ipv4_out(f, 17, TARGET, 0x0303, 0, 0);
+	assert_false(flow_icmp_error(f, n));
+	n = ipv4_out(f, 1, TARGET, 0x0303, 0, 0);
+	assert_false(flow_icmp_error(f, 14 + 20));
+	assert_false(flow_icmp_error(f, 10));
+}
+
+static void test_bucket(void **state)
+{
+	(void)state;
+	const uint64_t ms = 1000000;
+	struct flow_bucket b = {.rate = 1000, .burst = 50};
+	unsigned got = 0;
+	/* a burst of 50 at once, then nothing until time passes */
+	for (int i = 0; i < 100; i++)
+		got += flow_bucket_take(&b, 5 * ms);
+	assert_int_equal(got, 50);
+	assert_false(flow_bucket_take(&b, 5 * ms));
+	assert_true(flow_bucket_take(&b, 6 * ms));
+	assert_false(flow_bucket_take(&b, 6 * ms));
+	/* a steady flood for one second gets about the rate */
+	got = 0;
+	for (uint64_t t = 1000 * ms; t < 2000 * ms; t += ms / 20)
+		got += flow_bucket_take(&b, t);
+	assert_in_range(got, 1000, 1050);
+	/* a long idle saves no more than the burst; time going backwards gives nothing */
+	got = 0;
+	for (int i = 0; i < 100; i++)
+		got += flow_bucket_take(&b, 100000 * ms);
+	assert_int_equal(got, 50);
+	assert_false(flow_bucket_take(&b, 1 * ms));
+	struct flow_bucket off = {0};
+	assert_false(flow_bucket_take(&off, 1 * ms));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +286,9 @@ int main(void)
 	    cmocka_unit_test(test_tcp),
 	    cmocka_unit_test(test_fragments_icmp_arp),
 	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_tx),
+	    cmocka_unit_test(test_icmp_error),
+	    cmocka_unit_test(test_bucket),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
