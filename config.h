@@ -53,6 +53,12 @@
 #define NET_TCP_OOSEQ_BYTES (64 * KiB)  /* out-of-order data held per connection */
 #define NET_SOCK_TIMEOUTS   40   /* blocking socket calls waiting at once (lwIP timeouts) */
 #define NET_STORAGE_FLOWS_MAX 8  /* storage TCP connections the classifier knows at once */
+#define NET_RX_GENERAL_BUDGET 16 /* general frames a queue takes into the stack per poll round */
+#define NET_RX_GENERAL_HELD 128  /* general RX buffers the stack may hold at once, per NIC */
+#define NET_TX_STORAGE_RESERVE 32 /* TX descriptors general frames leave free for storage */
+#define NET_TX_BACKLOG      256  /* frames per class waiting for a full TX ring; beyond: dropped */
+#define NET_ICMP_ERRORS_PER_S 1000 /* ICMP errors sent per second, node-wide (as Linux) */
+#define NET_ICMP_ERRORS_BURST 50
 
 /* ---- block layer and iSCSI ---- */
 #define BLK_MAX_DEVS        4    /* registered block devices */

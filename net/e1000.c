@@ -174,7 +174,7 @@ static void e1000_rx_release(struct nic *n, struct nic_rxbuf *b)
 }
 
 static int e1000_xmit(struct nic *n, unsigned q, const struct nic_frag *frags, unsigned nfrags,
-                      void *cookie)
+                      unsigned keep, void *cookie)
 {
 	struct e1000 *e = n->priv;
 	if (q != 0 || !nfrags || nfrags > NIC_MAX_FRAGS)
@@ -184,7 +184,7 @@ static int e1000_xmit(struct nic *n, unsigned q, const struct nic_frag *frags, u
 		len += frags[i].len;
 	if (len < ETH_HLEN || len > ETH_FRAME_MAX)
 		return -EINVAL;
-	if (tx_free(e) < nfrags) {
+	if (tx_free(e) < nfrags + keep) {
 		/* TXDW stays enabled, so a completion still to come will interrupt;
 		 * one that already came unnoticed is reaped after this kick. */
 		n->stats[0].tx_busy++;

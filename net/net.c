@@ -161,10 +161,10 @@ static bool tx_backlogged(void)
 	bool any = false;
 
 	for (unsigned n = 0; n < nifs; n++) {
-		if (!ifs[n].attached || !ifs[n].nif.bl_count)
+		if (!ifs[n].attached || !nif_tx_pending(&ifs[n].nif))
 			continue;
 		nif_poll(&ifs[n].nif, 0, 0);
-		any |= ifs[n].nif.bl_count != 0;
+		any |= nif_tx_pending(&ifs[n].nif);
 	}
 	return any;
 }

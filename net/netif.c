@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernel/assert.h"
+#include "kernel/clock.h"
 #include "kernel/console.h"
 #include "lwip/etharp.h"
 #include "lwip/ip.h"
@@ -20,11 +21,20 @@
 #include "net/netif.h"
 #include "netif/ethernet.h"
 
+struct flow_table nif_flows;
+
+/* ICMP errors, node-wide, as Linux's icmp_msgs_per_sec. */
+static struct flow_bucket icmp_bucket = {.rate = NET_ICMP_ERRORS_PER_S,
+                                         .burst = NET_ICMP_ERRORS_BURST};
+
 /* The RX wrapper: lwIP's custom pbuf plus the driver buffer under it.  The
- * pbuf_custom must come first: lwIP hands the free callback a struct pbuf *. */
+ * pbuf_custom must come first: lwIP hands the free callback a struct pbuf *.
+ * The low bit of rb says the frame was general (counted in rx_general_held):
+ * a struct nic_rxbuf is pointer-aligned, and the wrapper has no room for
+ * more (its pool is sized in net/port/lwippools.h). */
 struct nif_rxpbuf {
 	struct pbuf_custom pc;
-	struct nic_rxbuf *rb;
+	uintptr_t rb;
 };
 BUILD_ASSERT(sizeof(struct nif_rxpbuf) <= sizeof(struct pbuf_custom) + sizeof(void *));
 BUILD_ASSERT(offsetof(struct nif_rxpbuf, pc) == 0);
@@ -32,14 +42,19 @@ BUILD_ASSERT(offsetof(struct nif_rxpbuf, pc) == 0);
 static void nif_rx_free(struct pbuf *p)
 {
 	struct nif_rxpbuf *w = (struct nif_rxpbuf *)p;
-	struct nic_rxbuf *rb = w->rb;
+	struct nic_rxbuf *rb = (struct nic_rxbuf *)(w->rb & ~(uintptr_t)1);
 
+	if (w->rb & 1) {
+		struct nif *nif = rb->nic->ctx;
+		ASSERT(nif->rx_general_held > 0);
+		nif->rx_general_held--;
+	}
 	memp_free(MEMP_NIF_RX, w);
 	nic_rx_release(rb);
 }
 
 /* The frame as a pbuf, or NULL when it had to be dropped (buffer returned). */
-static struct pbuf *nif_rx_pbuf(struct nif *nif, struct nic_rxbuf *rb)
+static struct pbuf *nif_rx_pbuf(struct nif *nif, struct nic_rxbuf *rb, enum net_class cls)
 {
 	struct nif_rxpbuf *w;
 	struct pbuf *p;
@@ -59,7 +74,9 @@ static struct pbuf *nif_rx_pbuf(struct nif *nif, struct nic_rxbuf *rb)
 		nic_rx_release(rb);
 		return NULL;
 	}
-	w->rb = rb;
+	BUILD_ASSERT(_Alignof(struct nic_rxbuf) >= 2);
+	w->rb = (uintptr_t)rb | (cls == NET_CLASS_GENERAL);
+	nif->rx_general_held += cls == NET_CLASS_GENERAL;
 	w->pc.custom_free_function = nif_rx_free;
 	p = pbuf_alloced_custom(PBUF_RAW, rb->len, PBUF_REF, &w->pc, rb->data, rb->len);
 	ASSERT(p); /* only fails for a length above the buffer, which it is not */
@@ -81,11 +98,22 @@ static void nif_rx(struct nic *n, struct nic_rxbuf *rb, void *ctx)
 		nic_rx_release(rb);
 		return;
 	}
-	p = nif_rx_pbuf(nif, rb);
+	enum net_class cls = flow_classify(&nif_flows, rb->data, rb->len);
+	if (cls == NET_CLASS_GENERAL && nif_flows.n &&
+	    (nif->rx_general_round >= NET_RX_GENERAL_BUDGET ||
+	     nif->rx_general_held >= NET_RX_GENERAL_HELD)) {
+		/* Storage is running and general traffic has had its share. */
+		n->stats[q].drops[NIC_DROP_GENERAL]++;
+		nic_rx_release(rb);
+		return;
+	}
+	nif->rx_general_round += cls == NET_CLASS_GENERAL;
+	p = nif_rx_pbuf(nif, rb, cls);
 	if (!p) {
 		n->stats[q].drops[NIC_DROP_STACK]++;
 		return;
 	}
+	nif->stats.rx_class[cls]++;
 	LINK_STATS_INC(link.recv);
 	if (nif->netif.input(p, &nif->netif) != ERR_OK) {
 		/* lwIP did not take it, so it is still ours to free. */
@@ -143,8 +171,9 @@ static void nif_tx_done(struct nic *n, void *cookie, void *ctx)
 	pbuf_free(cookie);
 }
 
-/* Hand one frame (already referenced for the NIC) to the driver. */
-static int nif_xmit(struct nif *nif, struct pbuf *p)
+/* Hand one frame (already referenced for the NIC) to the driver; general
+ * frames leave the storage reserve free. */
+static int nif_xmit(struct nif *nif, struct pbuf *p, enum net_class cls)
 {
 	struct nic_frag frags[NIC_MAX_FRAGS];
 	unsigned nf = 0;
@@ -157,24 +186,42 @@ static int nif_xmit(struct nif *nif, struct pbuf *p)
 		frags[nf].len = q->len;
 		nf++;
 	}
-	return nic_xmit(nif->nic, 0, frags, nf, p);
+	unsigned keep = cls == NET_CLASS_GENERAL ? NET_TX_STORAGE_RESERVE : 0;
+	int rc = nic_xmit_keep(nif->nic, 0, frags, nf, keep, p);
+	nif->stats.tx_class[cls] += rc == 0;
+	return rc;
 }
 
-static void nif_flush_backlog(struct nif *nif)
+/* Send what one class has waiting; false if the ring filled up first. */
+static bool flush_class(struct nif *nif, enum net_class cls)
 {
-	while (nif->bl_count) {
-		struct pbuf *p = nif->backlog[nif->bl_head];
-		int rc = nif_xmit(nif, p);
+	struct nif_backlog *b = &nif->bl[cls];
+
+	while (b->count) {
+		struct pbuf *p = b->q[b->head];
+		int rc = nif_xmit(nif, p, cls);
 		if (rc == -EBUSY)
-			return;
+			return false;
 		if (rc) {
 			nif->stats.tx_dropped++;
 			LINK_STATS_INC(link.drop);
 			pbuf_free(p);
 		}
-		nif->bl_head = (nif->bl_head + 1) % NIF_TX_BACKLOG;
-		nif->bl_count--;
+		b->head = (b->head + 1) % NET_TX_BACKLOG;
+		b->count--;
 	}
+	return true;
+}
+
+static void nif_flush_backlog(struct nif *nif)
+{
+	if (flush_class(nif, NET_CLASS_STORAGE))
+		flush_class(nif, NET_CLASS_GENERAL);
+}
+
+bool nif_tx_pending(const struct nif *nif)
+{
+	return nif->bl[NET_CLASS_STORAGE].count || nif->bl[NET_CLASS_GENERAL].count;
 }
 
 static unsigned chain_frags(const struct pbuf *p)
@@ -190,14 +237,17 @@ static unsigned chain_frags(const struct pbuf *p)
  * or behind the backlog so that frames leave in order. */
 static err_t nif_send(struct nif *nif, struct pbuf *p)
 {
-	int rc = nif->bl_count ? -EBUSY : nif_xmit(nif, p);
+	enum net_class cls = flow_classify_tx(&nif_flows, p->payload, p->len);
+	struct nif_backlog *b = &nif->bl[cls];
+	/* Storage may pass general frames that wait; never its own. */
+	int rc = b->count ? -EBUSY : nif_xmit(nif, p, cls);
 
 	LINK_STATS_INC(link.xmit);
 	if (rc == 0)
 		return ERR_OK;
-	if (rc == -EBUSY && nif->bl_count < NIF_TX_BACKLOG) {
-		nif->backlog[(nif->bl_head + nif->bl_count) % NIF_TX_BACKLOG] = p;
-		nif->bl_count++;
+	if (rc == -EBUSY && b->count < NET_TX_BACKLOG) {
+		b->q[(b->head + b->count) % NET_TX_BACKLOG] = p;
+		b->count++;
 		nif->stats.tx_backlogged++;
 		return ERR_OK;
 	}
@@ -244,6 +294,13 @@ static err_t nif_linkoutput(struct netif *netif, struct pbuf *p)
 	struct nif *nif = netif->state;
 	uint8_t key[12];
 	uint32_t ack;
+
+	/* A flood to closed ports must not turn into a flood of replies that
+	 * fills the TX ring; lwIP has no limit of its own. */
+	if (flow_icmp_error(p->payload, p->len) && !flow_bucket_take(&icmp_bucket, clock_ns())) {
+		nif->stats.tx_icmp_limited++;
+		return ERR_OK;
+	}
 
 	if (chain_frags(p) > NIC_MAX_FRAGS) {
 		p = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
@@ -339,6 +396,7 @@ err_open:
 
 int nif_poll(struct nif *nif, unsigned q, int budget)
 {
+	nif->rx_general_round = 0;
 	int n = nif->nic->ops->poll(nif->nic, q, budget);
 
 	nif_flush_backlog(nif);
@@ -366,7 +424,14 @@ void nif_dump(const struct nif *nif)
 	    (unsigned long long)s->rx_refused, (unsigned long long)s->tx_copied,
 	    (unsigned long long)s->tx_nomem, (unsigned long long)s->tx_backlogged,
 	    (unsigned long long)s->tx_dropped, (unsigned long long)s->tx_acks_merged,
-	    nif->bl_count);
+	    nif->bl[NET_CLASS_STORAGE].count + nif->bl[NET_CLASS_GENERAL].count);
+	con_printf("net: %s: storage rx %llu tx %llu; general rx %llu tx %llu; "
+	           "icmp-limited %llu\n",
+	           nif->name, (unsigned long long)s->rx_class[NET_CLASS_STORAGE],
+	           (unsigned long long)s->tx_class[NET_CLASS_STORAGE],
+	           (unsigned long long)s->rx_class[NET_CLASS_GENERAL],
+	           (unsigned long long)s->tx_class[NET_CLASS_GENERAL],
+	           (unsigned long long)s->tx_icmp_limited);
 }
 
 /*

@@ -14,6 +14,16 @@
  * completion.  Bare TCP ACKs are held until the end of the net thread's
  * round and merged with later ones (nif_flush_ack()).
  *
+ * Traffic classes (net/flow.h).  Each frame is classified in both
+ * directions against nif_flows.  RX: a queue takes at most
+ * NET_RX_GENERAL_BUDGET general frames into the stack per poll round, and
+ * the stack holds at most NET_RX_GENERAL_HELD general RX buffers of a NIC;
+ * past either, a general frame is dropped at once (NIC_DROP_GENERAL) and its
+ * buffer reposted, so the ring never runs dry under storage.  TX: each class
+ * has its own backlog, storage's is sent first, and general frames leave
+ * NET_TX_STORAGE_RESERVE descriptors free.  ICMP errors the node sends are
+ * limited to NET_ICMP_ERRORS_PER_S, node-wide, as Linux limits them.
+ *
  * Context: everything here runs in the net thread, except the kick
  * function given to nif_attach(), which the driver calls from its
  * interrupt handler.
@@ -24,11 +34,14 @@
 #include <stdint.h>
 
 #include "lwip/netif.h"
+#include "net/flow.h"
 #include "net/netcfg.h"
 #include "net/nic.h"
 
-#define NIF_TX_BACKLOG 256 /* frames waiting for a full TX ring; beyond: dropped */
-#define NIF_COPYBREAK  256 /* RX frames up to this size are copied, not wrapped */
+/* The storage flows, node-wide: net/sock.c registers them.  Net thread. */
+extern struct flow_table nif_flows;
+
+#define NIF_COPYBREAK 256 /* RX frames up to this size are copied, not wrapped */
 
 struct nif_stats {
 	uint64_t rx_copied;  /* small frames copied (NIF_COPYBREAK) */
@@ -39,6 +52,15 @@ struct nif_stats {
 	uint64_t tx_backlogged;
 	uint64_t tx_dropped;     /* backlog full, or xmit failed */
 	uint64_t tx_acks_merged; /* bare ACKs replaced by a later one */
+	uint64_t rx_class[NET_CLASS_N]; /* frames taken into the stack, by class */
+	uint64_t tx_class[NET_CLASS_N]; /* frames handed to the driver, by class */
+	uint64_t tx_icmp_limited;       /* ICMP errors not sent: over the rate */
+};
+
+/* A TX backlog: frames in order, waiting for ring space. */
+struct nif_backlog {
+	struct pbuf *q[NET_TX_BACKLOG];
+	unsigned head, count;
 };
 
 struct nif {
@@ -46,8 +68,9 @@ struct nif {
 	struct nic *nic;
 	unsigned index; /* position in net.c's table */
 	char name[NETCFG_IFNAME_MAX];
-	struct pbuf *backlog[NIF_TX_BACKLOG];
-	unsigned bl_head, bl_count;
+	struct nif_backlog bl[NET_CLASS_N];
+	unsigned rx_general_round; /* general frames taken in this poll round */
+	unsigned rx_general_held;  /* general RX buffers the stack holds */
 	struct pbuf *ack; /* a bare TCP ACK held back until nif_flush_ack() */
 	uint32_t ack_seq;
 	uint8_t ack_key[12];
@@ -77,6 +100,9 @@ int nif_poll(struct nif *nif, unsigned q, int budget);
  * calls it at the end of every round, before it sleeps.  Net thread.
  */
 void nif_flush_ack(struct nif *nif);
+
+/* True while frames wait in a TX backlog.  Net thread. */
+bool nif_tx_pending(const struct nif *nif);
 
 /* Refresh the lwIP link state from the driver.  Net thread. */
 void nif_check_link(struct nif *nif);

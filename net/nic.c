@@ -18,7 +18,7 @@ static unsigned nnics;
 static const char *const drop_names[NIC_DROP_NREASONS] = {
     [NIC_DROP_NOBUF] = "nobuf",  [NIC_DROP_TOOSHORT] = "short",    [NIC_DROP_TOOLONG] = "long",
     [NIC_DROP_BADCSUM] = "csum", [NIC_DROP_OTHERMAC] = "othermac", [NIC_DROP_ERROR] = "error",
-    [NIC_DROP_STACK] = "stack",
+    [NIC_DROP_STACK] = "stack",  [NIC_DROP_GENERAL] = "general",
 };
 
 int nic_register(struct nic *n)

@@ -57,6 +57,7 @@ enum nic_drop {
 	NIC_DROP_OTHERMAC, /* unicast to another MAC */
 	NIC_DROP_ERROR,    /* device reported an RX error */
 	NIC_DROP_STACK,    /* the stack refused it */
+	NIC_DROP_GENERAL,  /* general traffic over its budget (net/flow.h) */
 	NIC_DROP_NREASONS
 };
 
@@ -75,14 +76,15 @@ struct nic_ops {
 	 * nrxq/ntxq further (e.g. too few MSI-X vectors) and sets irq_mode.
 	 * 0 or -errno (-EBUSY if already open).  Net thread, once. */
 	int (*open)(struct nic *n);
-	/* Queue one frame on TX queue q.  0, -EBUSY (ring full: retry after a
-	 * completion), -EINVAL.  Never calls tx_done itself: completions of TX
+	/* Queue one frame on TX queue q, leaving at least keep descriptors
+	 * free (a reserve for storage traffic; 0 for none).  0, -EBUSY (ring
+	 * full, or the reserve reached: retry after a completion), -EINVAL.  Never calls tx_done itself: completions of TX
 	 * queue q are reported by poll(q), and every completion leads to a
 	 * kick of queue q (from the interrupt, or from within xmit when it
 	 * returns -EBUSY and one is already waiting), so the stack need not
 	 * poll on a timer.  Net thread. */
 	int (*xmit)(struct nic *n, unsigned q, const struct nic_frag *frags, unsigned nfrags,
-	            void *cookie);
+	            unsigned keep, void *cookie);
 	/* Deliver up to budget received frames from RX queue q through n->rx, and
 	 * reap TX completions through n->tx_done.  Returns frames delivered; below
 	 * budget means the queue is drained and its interrupt was re-enabled.
@@ -124,7 +126,14 @@ struct nic *nic_by_mac(const uint8_t mac[6]);
 static inline int nic_xmit(struct nic *n, unsigned q, const struct nic_frag *f, unsigned nf,
                            void *cookie)
 {
-	return n->ops->xmit(n, q, f, nf, cookie);
+	return n->ops->xmit(n, q, f, nf, 0, cookie);
+}
+
+/* nic_xmit() that leaves keep TX descriptors free for frames sent without. */
+static inline int nic_xmit_keep(struct nic *n, unsigned q, const struct nic_frag *f,
+                                unsigned nf, unsigned keep, void *cookie)
+{
+	return n->ops->xmit(n, q, f, nf, keep, cookie);
 }
 
 /*

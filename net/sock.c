@@ -153,6 +153,14 @@ static long sync_call(void (*fn)(void *arg), struct req *r)
 	return r->rc;
 }
 
+/* Back to C_FREE; a storage connection's flow is forgotten with it. */
+static void conn_free(struct net_conn *c)
+{
+	if (c->flow.rport)
+		flow_del(&nif_flows, &c->flow);
+	memset(c, 0, sizeof(*c));
+}
+
 static void complete(struct req *r, long rc);
 
 static void req_expired(void *arg)
@@ -197,13 +205,6 @@ static void complete(struct req *r, long rc)
 
 /* ---- connections ---- */
 
-/* Back to C_FREE; a storage connection's flow is forgotten with it. */
-static void conn_free(struct net_conn *c)
-{
-	if (c->flow.rport)
-		flow_del(&nif_flows, &c->flow);
-	memset(c, 0, sizeof(*c));
-}
 
 static struct net_conn *conn_alloc(enum conn_state state)
 {

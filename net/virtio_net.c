@@ -436,7 +436,7 @@ static void tx_reap(struct vnet *v, unsigned q)
 }
 
 static int vnet_xmit(struct nic *n, unsigned q, const struct nic_frag *frags, unsigned nfrags,
-                     void *cookie)
+                     unsigned keep, void *cookie)
 {
 	struct vnet *v = n->priv;
 	if (q >= n->ntxq || !nfrags || nfrags > NIC_MAX_FRAGS)
@@ -449,7 +449,7 @@ static int vnet_xmit(struct nic *n, unsigned q, const struct nic_frag *frags, un
 
 	struct vnet_txq *tq = &v->txq[q];
 	struct vq *vq = &tq->vq;
-	if (vq->nfree < nfrags + 1) {
+	if (vq->nfree < nfrags + 1 + keep) {
 		/* The TX interrupt is off only while a kick is pending, but be sure:
 		 * completions already waiting are reaped after this kick. */
 		n->stats[q].tx_busy++;

@@ -785,7 +785,7 @@ static int do_login(struct session *s, const struct iscsi_cfg *cfg, bool discove
 	login_config(s, cfg, discovery, &lc);
 	for (int redirects = 0; redirects < 4; redirects++) {
 		struct net_conn *c;
-		int rc = net_connect(ip, port, &c, timeout);
+		int rc = net_connect_storage(ip, port, &c, timeout);
 		if (rc) {
 			if (!quiet)
 				pr_err("iscsi: cannot connect to %s:%u: error %d%s\n", ip, port, rc,
