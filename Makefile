@@ -5,7 +5,7 @@ SHELL := /bin/bash
 B := build
 HOSTCC ?= gcc
 CLANG ?= clang
-PYTHON := /usr/bin/python3
+PYTHON ?= /usr/bin/python3
 FUZZ_SECONDS ?= 20
 
 
@@ -90,10 +90,11 @@ kernel: $(B)/tether.bin
 .SECONDEXPANSION:
 UNIT_TESTS :=
 FUZZERS :=
+include tests/sources.mk
 include $(wildcard tests/unit/*.mk)
 include $(wildcard tests/fuzz/*.mk)
 
-HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DTETHER_HOST_TEST \
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 UT_BINS := $(addprefix $(B)/unit/test_,$(UNIT_TESTS))
@@ -105,7 +106,7 @@ $(B)/unit/test_%: tests/unit/test_%.c tests/unit/host_assert.c $$(UT_$$*_SRCS) |
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_assert.c $$(FZ_$$*_SRCS) | $(B)/fuzz/
 	@echo "  FUZZCC  $@"
-	@$(CLANG) -std=gnu11 -O1 -g -I. -DTETHER_HOST_TEST -Wall -Wextra -Werror \
+	@$(CLANG) -std=gnu11 -O1 -g -I. -Wall -Wextra -Werror \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $< tests/fuzz/fuzz_assert.c $(FZ_$*_SRCS)
 
@@ -127,8 +128,7 @@ $(B)/%/:
 
 
 # ---------------------------------------------------------------- run, test, bench
-QEMU_DIRECT := qemu-system-x86_64 -nodefaults -machine pc -m 128 -display none -no-reboot \
-	-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# Every QEMU command line comes from scripts/qemu.py.
 RUN_APPEND ?= app=selftest
 
 .PHONY: run run-selftest test system bench clean layers
@@ -140,15 +140,13 @@ run: all $(B)/tools/pattern
 # The foundation alone: boot with -kernel and run the selftest app; QEMU's
 # status follows tether's exit convention (33 + 2N), so 33 means exit 0.
 run-selftest: all
-	@echo "== booting build/tether.bin in QEMU (TCG): $(RUN_APPEND)"
-	@$(QEMU_DIRECT) -kernel $(B)/tether.bin -append "$(RUN_APPEND)"; s=$$?; \
-		echo "== QEMU exit status $$s (tether exit $$(( (s - 33) / 2 )))"; test $$s -eq 33
+	@$(PYTHON) scripts/run.py selftest $(RUN_APPEND)
 
-$(B)/tools/pattern: tests/tools/pattern.c | $(B)/tools/
+$(B)/tools/%: tests/tools/%.c | $(B)/tools/
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) -O2 -Wall -Wextra -Werror -o $@ $<
 
-system: all $(B)/tools/pattern
+system: all $(B)/tools/pattern $(B)/tools/flood
 	cd tests/system && $(PYTHON) -m pytest -v -rs
 
 # Layers point down: every include or reference from a lower layer to a
@@ -163,7 +161,7 @@ test: all
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory system
 
-bench: all $(B)/tools/pattern
+bench: all $(B)/tools/pattern $(B)/tools/flood
 	$(PYTHON) scripts/bench.py $(BENCH)
 
 clean:

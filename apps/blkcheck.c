@@ -7,6 +7,9 @@
  *     write SEED OFFSET LENGTH   pattern, then SYNCHRONIZE CACHE
  *     verify SEED OFFSET LENGTH  read back and compare
  *     read OFFSET LENGTH         print the sha256 of the bytes
+ *     rawwrite OFFSET LENGTH     one zero-filled iosize buffer written over the range, then
+ *                                SYNCHRONIZE CACHE: the storage path's speed, as dd measures it
+ *     rawread OFFSET LENGTH      the range read into one buffer, nothing checked
  *     info                       block size, blocks, vendor, product
  *     randread COUNT             COUNT random 4 KiB reads, print IOPS
  *     qd N                       requests in flight for what follows (default 32)
@@ -15,7 +18,8 @@
  *                                them full, to show storage I/O does not need them
  *
  * The pattern: the 8-byte little-endian word at LUN byte offset 8k is
- * f(SEED + k) mod 2^64, f being splitmix64's finaliser.
+ * f(SEED + k) mod 2^64, f being splitmix64's finaliser.  The raw commands
+ * also print "blkcheck: CMD second=N MBps=X" once a second, for plots.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,7 +29,7 @@
 
 #include "apps/app.h"
 #include "blk/blk.h"
-#include "blk/iscsi/sha256.h"
+#include "lib/sha256.h"
 #include "kernel/clock.h"
 #include "kernel/sync.h"
 #include "mm/mm.h"
@@ -64,7 +68,7 @@ static void slot_done(struct blk_req *r, int err)
 	sem_up(&completions);
 }
 
-static int slot_start(struct slot *s, enum blk_op op, uint64_t off, uint32_t len)
+static int slot_start(struct slot *s, enum blk_op op, uint64_t off, uint32_t len, uint8_t *buf)
 {
 	s->off = off;
 	s->len = len;
@@ -74,7 +78,7 @@ static int slot_start(struct slot *s, enum blk_op op, uint64_t off, uint32_t len
 	s->req = (struct blk_req){ .op = op,
 				   .lba = off / dev->info.block_size,
 				   .nblocks = len / dev->info.block_size,
-				   .buf = s->buf,
+				   .buf = buf,
 				   .done = slot_done,
 				   .arg = s };
 	return blk_submit(dev, &s->req);
@@ -122,7 +126,7 @@ static double now_s(void)
 
 static void hex(const uint8_t *d, char *out)
 {
-	for (int i = 0; i < ISCSI_SHA256_LEN; i++)
+	for (int i = 0; i < SHA256_LEN; i++)
 		sprintf(out + 2 * i, "%02x", d[i]);
 }
 
@@ -149,85 +153,124 @@ static uint64_t check(const uint8_t *buf, uint64_t off, uint32_t len, uint64_t s
 	return bad;
 }
 
-enum mode { M_WRITE, M_VERIFY, M_READ };
+enum mode { M_WRITE, M_VERIFY, M_READ, M_RAWWRITE, M_RAWREAD };
+
+static const char *const mode_names[] = {"write", "verify", "read", "rawwrite", "rawread"};
+
+struct run {
+	enum mode m;
+	uint64_t seed, off, len;
+	struct sha256 sha;
+	uint64_t bad, first;
+	uint8_t *raw; /* the one buffer of the raw modes */
+	double t0, tick;
+	uint64_t done, tick_done;
+	unsigned second;
+};
+
+/* The raw modes' once-a-second figure, for the flood plot. */
+static void tick(struct run *r)
+{
+	double t = now_s();
+	if (r->m < M_RAWWRITE || t - r->tick < 1.0)
+		return;
+	printf("blkcheck: %s second=%u MBps=%.2f\n", mode_names[r->m], ++r->second,
+	       (double)(r->done - r->tick_done) / (t - r->tick) / 1e6);
+	r->tick = t;
+	r->tick_done = r->done;
+}
+
+static int issue(struct run *r, struct slot *s, uint64_t at, uint32_t n)
+{
+	bool wr = r->m == M_WRITE || r->m == M_RAWWRITE;
+	if (r->m == M_WRITE) {
+		fill(s->buf, at, n, r->seed);
+		sha256_update(&r->sha, s->buf, n);
+	}
+	return slot_start(s, wr ? BLK_WRITE : BLK_READ, at, n, r->raw ? r->raw : s->buf);
+}
+
+static void consume(struct run *r, struct slot *o)
+{
+	if (r->m == M_VERIFY)
+		r->bad += check(o->buf, o->off, o->len, r->seed, &r->first);
+	if (r->m == M_READ)
+		sha256_update(&r->sha, o->buf, o->len);
+	r->done += o->len;
+	tick(r);
+}
+
+static int report(struct run *r, int err)
+{
+	const char *name = mode_names[r->m];
+	unsigned long long off = r->off, len = r->len;
+	double secs = now_s() - r->t0, mbps = secs > 0 ? (double)r->len / secs / 1e6 : 0;
+	uint8_t digest[SHA256_LEN];
+	char hexd[2 * SHA256_LEN + 1];
+
+	sha256_final(&r->sha, digest);
+	hex(digest, hexd);
+	if (err) {
+		printf("blkcheck: %s offset=%llu length=%llu FAILED: %s (error %d)\n", name, off,
+		       len, strerror(-err), err);
+		return err;
+	}
+	if (r->m == M_WRITE || r->m == M_READ)
+		printf("blkcheck: %s offset=%llu length=%llu sha256=%s MBps=%.2f\n", name, off, len,
+		       hexd, mbps);
+	else if (r->m != M_VERIFY)
+		printf("blkcheck: %s offset=%llu length=%llu MBps=%.2f\n", name, off, len, mbps);
+	else if (r->bad)
+		printf("blkcheck: verify offset=%llu length=%llu MISMATCH first=%llu count=%llu\n",
+		       off, len, (unsigned long long)r->first, (unsigned long long)r->bad);
+	else
+		printf("blkcheck: verify offset=%llu length=%llu ok MBps=%.2f\n", off, len, mbps);
+	return r->bad ? -EIO : 0;
+}
 
 /*
  * Stream [off, off+len) through qd slots.  Slots are reused in order, so
  * hashing and checking see the bytes in LUN order whatever the completion
  * order.
  */
-static int stream(enum mode m, uint64_t seed, uint64_t off, uint64_t len)
+static int stream(struct run *r)
 {
-	struct iscsi_sha256 sha;
-	uint8_t digest[ISCSI_SHA256_LEN];
-	char hexd[2 * ISCSI_SHA256_LEN + 1];
-	uint64_t bad = 0, first = UINT64_MAX;
-	int err = 0;
-	int rc = alloc_slots();
-	if (rc)
-		return rc;
-	iscsi_sha256_init(&sha);
+	int err = alloc_slots();
+	if (err)
+		return err;
+	if (r->m >= M_RAWWRITE)
+		r->raw = slots[0].buf; /* zero-filled below for rawwrite, scratch for rawread */
+	if (r->m == M_RAWWRITE)
+		memset(r->raw, 0, iosize);
+	sha256_init(&r->sha);
+	r->first = UINT64_MAX;
 	sem_init(&completions, 0);
-	double t0 = now_s();
-	uint64_t next = off, end = off + len;
-	unsigned head = 0; /* oldest slot */
-	unsigned inflight = 0;
+	r->t0 = r->tick = now_s();
+	uint64_t next = r->off, end = r->off + r->len;
+	unsigned head = 0, inflight = 0; /* head: the oldest slot */
 	while (next < end || inflight) {
-		struct slot *s = &slots[(head + inflight) % qd];
 		if (next < end && inflight < qd && !err) {
 			uint32_t n = end - next < iosize ? (uint32_t)(end - next) : iosize;
-			if (m == M_WRITE) {
-				fill(s->buf, next, n, seed);
-				iscsi_sha256_update(&sha, s->buf, n);
+			err = issue(r, &slots[(head + inflight) % qd], next, n);
+			if (!err) {
+				next += n;
+				inflight++;
 			}
-			rc = slot_start(s, m == M_WRITE ? BLK_WRITE : BLK_READ, next, n);
-			if (rc) {
-				err = rc;
-				continue;
-			}
-			next += n;
-			inflight++;
 			continue;
 		}
 		if (!inflight)
 			break;
-		struct slot *o = &slots[head];
-		rc = slot_wait(o);
+		int rc = slot_wait(&slots[head]);
 		if (rc && !err)
 			err = rc;
-		if (!rc && m == M_VERIFY)
-			bad += check(o->buf, o->off, o->len, seed, &first);
-		if (!rc && m == M_READ)
-			iscsi_sha256_update(&sha, o->buf, o->len);
+		if (!rc)
+			consume(r, &slots[head]);
 		head = (head + 1) % qd;
 		inflight--;
 	}
-	if (!err && m == M_WRITE)
+	if (!err && (r->m == M_WRITE || r->m == M_RAWWRITE))
 		err = blk_flush(dev);
-	double secs = now_s() - t0;
-	double mbps = secs > 0 ? (double)len / secs / 1e6 : 0;
-	iscsi_sha256_final(&sha, digest);
-	hex(digest, hexd);
-	if (err) {
-		printf("blkcheck: %s offset=%llu length=%llu FAILED: %s (error %d)\n",
-		       m == M_WRITE ? "write" : m == M_VERIFY ? "verify" : "read",
-		       (unsigned long long)off, (unsigned long long)len, strerror(-err), err);
-		return err;
-	}
-	if (m == M_WRITE)
-		printf("blkcheck: write offset=%llu length=%llu sha256=%s MBps=%.2f\n",
-		       (unsigned long long)off, (unsigned long long)len, hexd, mbps);
-	else if (m == M_READ)
-		printf("blkcheck: read offset=%llu length=%llu sha256=%s MBps=%.2f\n",
-		       (unsigned long long)off, (unsigned long long)len, hexd, mbps);
-	else if (bad)
-		printf("blkcheck: verify offset=%llu length=%llu MISMATCH first=%llu count=%llu\n",
-		       (unsigned long long)off, (unsigned long long)len,
-		       (unsigned long long)first, (unsigned long long)bad);
-	else
-		printf("blkcheck: verify offset=%llu length=%llu ok MBps=%.2f\n",
-		       (unsigned long long)off, (unsigned long long)len, mbps);
-	return bad ? -EIO : 0;
+	return report(r, err);
 }
 
 static int randread(uint64_t count)
@@ -249,7 +292,7 @@ static int randread(uint64_t count)
 		if (issued < count && inflight < qd && !err) {
 			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 			struct slot *s = &slots[(head + inflight) % qd];
-			rc = slot_start(s, BLK_READ, (x >> 11) % span * io, io);
+			rc = slot_start(s, BLK_READ, (x >> 11) % span * io, io, s->buf);
 			if (rc) {
 				err = rc;
 				break;
@@ -327,10 +370,98 @@ static int usage(const char *why)
 	printf("blkcheck: %s\n"
 	       "blkcheck: usage: app=blkcheck -- CMD ARGS [CMD ARGS ...] with CMD one of\n"
 	       "  write SEED OFFSET LENGTH | verify SEED OFFSET LENGTH | read OFFSET LENGTH |\n"
+	       "  rawwrite OFFSET LENGTH | rawread OFFSET LENGTH |\n"
 	       "  info | randread COUNT | qd N (1..%d) | iosize BYTES | exhaust\n"
 	       "  numbers are decimal; OFFSET and LENGTH are bytes, multiples of the block size\n",
 	       why, MAX_QD);
 	return 2;
+}
+
+/* A command's outcome: 0, 1 (it failed; go on with the next), or 2 (usage: stop). */
+static int range_cmd(enum mode m, uint64_t seed, uint64_t off, uint64_t len)
+{
+	uint32_t bs = dev->info.block_size;
+	uint64_t cap = dev->info.blocks * bs;
+	if (off % bs || len % bs || len == 0 || off > cap || len > cap - off) {
+		printf("blkcheck: %s offset=%llu length=%llu: must be non-empty multiples of "
+		       "the block size %u within the LUN's %llu bytes\n",
+		       mode_names[m], (unsigned long long)off, (unsigned long long)len, bs,
+		       (unsigned long long)cap);
+		return 1;
+	}
+	struct run r = {.m = m, .seed = seed, .off = off, .len = len};
+	return stream(&r) ? 1 : 0;
+}
+
+static int cmd_write(const uint64_t *a) { return range_cmd(M_WRITE, a[0], a[1], a[2]); }
+static int cmd_verify(const uint64_t *a) { return range_cmd(M_VERIFY, a[0], a[1], a[2]); }
+static int cmd_read(const uint64_t *a) { return range_cmd(M_READ, 0, a[0], a[1]); }
+static int cmd_rawwrite(const uint64_t *a) { return range_cmd(M_RAWWRITE, 0, a[0], a[1]); }
+static int cmd_rawread(const uint64_t *a) { return range_cmd(M_RAWREAD, 0, a[0], a[1]); }
+static int cmd_randread(const uint64_t *a) { return randread(a[0]) ? 1 : 0; }
+static int cmd_exhaust(const uint64_t *a) { (void)a; return exhaust() ? 1 : 0; }
+
+static int cmd_info(const uint64_t *a)
+{
+	(void)a;
+	printf("blkcheck: info blocksize=%u blocks=%llu vendor=%s product=%s\n",
+	       dev->info.block_size, (unsigned long long)dev->info.blocks, dev->info.vendor,
+	       dev->info.product);
+	return 0;
+}
+
+static int cmd_qd(const uint64_t *a)
+{
+	if (a[0] < 1 || a[0] > MAX_QD)
+		return usage("qd must be 1..64");
+	free_slots();
+	qd = (unsigned)a[0];
+	return 0;
+}
+
+static int cmd_iosize(const uint64_t *a)
+{
+	uint32_t bs = dev->info.block_size;
+	if (a[0] < bs || a[0] % bs || a[0] > (64u << 20))
+		return usage("iosize must be a multiple of the block size, at most 64 MiB");
+	free_slots();
+	iosize = (uint32_t)a[0];
+	if (iosize > dev->info.max_blocks * bs)
+		iosize = dev->info.max_blocks * bs; /* the backend's largest request */
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int nargs;
+	int (*fn)(const uint64_t *a);
+} cmds[] = {
+    {"write", 3, cmd_write},       {"verify", 3, cmd_verify},   {"read", 2, cmd_read},
+    {"rawwrite", 2, cmd_rawwrite}, {"rawread", 2, cmd_rawread}, {"info", 0, cmd_info},
+    {"randread", 1, cmd_randread}, {"qd", 1, cmd_qd},           {"iosize", 1, cmd_iosize},
+    {"exhaust", 0, cmd_exhaust},
+};
+
+/* Run the command at argv[*i], advancing *i past its arguments. */
+static int run_cmd(int argc, char **argv, int *i)
+{
+	const char *cmd = argv[(*i)++];
+	char why[96];
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		if (strcmp(cmd, cmds[c].name))
+			continue;
+		uint64_t a[3] = {0, 0, 0};
+		for (int k = 0; k < cmds[c].nargs; k++, (*i)++) {
+			if (*i >= argc || number(argv[*i], &a[k])) {
+				snprintf(why, sizeof(why),
+				         "%s: argument %d is missing or not a decimal number", cmd, k + 1);
+				return usage(why);
+			}
+		}
+		return cmds[c].fn(a);
+	}
+	snprintf(why, sizeof(why), "unknown command '%s'", cmd);
+	return usage(why);
 }
 
 static int blkcheck_main(int argc, char **argv)
@@ -344,71 +475,14 @@ static int blkcheck_main(int argc, char **argv)
 					  "storage bring-up failed (see above)");
 		return 3;
 	}
-	uint32_t bs = dev->info.block_size;
-	uint64_t cap = dev->info.blocks * bs;
-	if (iosize > dev->info.max_blocks * bs)
-		iosize = dev->info.max_blocks * bs;
+	if (iosize > dev->info.max_blocks * dev->info.block_size)
+		iosize = dev->info.max_blocks * dev->info.block_size;
 	int failed = 0;
 	for (int i = 1; i < argc;) {
-		const char *cmd = argv[i++];
-		uint64_t a[3] = { 0, 0, 0 };
-		int nargs = !strcmp(cmd, "write") || !strcmp(cmd, "verify") ? 3 :
-			    !strcmp(cmd, "read")					? 2 :
-			    !strcmp(cmd, "info") || !strcmp(cmd, "exhaust")		? 0 :
-			    !strcmp(cmd, "randread") || !strcmp(cmd, "qd") ||
-					    !strcmp(cmd, "iosize") ?
-											  1 :
-											  -1;
-		if (nargs < 0) {
-			char why[96];
-			snprintf(why, sizeof(why), "unknown command '%s'", cmd);
-			return usage(why);
-		}
-		for (int k = 0; k < nargs; k++) {
-			if (i >= argc || number(argv[i], &a[k])) {
-				char why[96];
-				snprintf(why, sizeof(why), "%s: argument %d is missing or not a decimal number",
-					 cmd, k + 1);
-				return usage(why);
-			}
-			i++;
-		}
-		if (!strcmp(cmd, "write") || !strcmp(cmd, "verify") || !strcmp(cmd, "read")) {
-			uint64_t off = nargs == 3 ? a[1] : a[0], len = nargs == 3 ? a[2] : a[1];
-			if (off % bs || len % bs || len == 0 || off > cap || len > cap - off) {
-				printf("blkcheck: %s offset=%llu length=%llu: must be non-empty multiples of "
-				       "the block size %u within the LUN's %llu bytes\n",
-				       cmd, (unsigned long long)off, (unsigned long long)len, bs,
-				       (unsigned long long)cap);
-				failed++;
-				continue;
-			}
-			enum mode m = !strcmp(cmd, "write") ? M_WRITE : !strcmp(cmd, "verify") ? M_VERIFY :
-												    M_READ;
-			if (stream(m, nargs == 3 ? a[0] : 0, off, len))
-				failed++;
-		} else if (!strcmp(cmd, "info")) {
-			printf("blkcheck: info blocksize=%u blocks=%llu vendor=%s product=%s\n", bs,
-			       (unsigned long long)dev->info.blocks, dev->info.vendor, dev->info.product);
-		} else if (!strcmp(cmd, "exhaust")) {
-			if (exhaust())
-				failed++;
-		} else if (!strcmp(cmd, "randread")) {
-			if (randread(a[0]))
-				failed++;
-		} else if (!strcmp(cmd, "qd")) {
-			if (a[0] < 1 || a[0] > MAX_QD)
-				return usage("qd must be 1..64");
-			free_slots();
-			qd = (unsigned)a[0];
-		} else if (!strcmp(cmd, "iosize")) {
-			if (a[0] < bs || a[0] % bs || a[0] > (64u << 20))
-				return usage("iosize must be a multiple of the block size, at most 64 MiB");
-			free_slots();
-			iosize = (uint32_t)a[0];
-			if (iosize > dev->info.max_blocks * bs)
-				iosize = dev->info.max_blocks * bs; /* the backend's largest request */
-		}
+		rc = run_cmd(argc, argv, &i);
+		if (rc == 2)
+			return 2;
+		failed += rc;
 	}
 	free_slots();
 	return failed ? 1 : 0;

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "apps/app.h"
+#include "kernel/be.h"
 #include "kernel/clock.h"
 #include "kernel/pci.h"
 #include "kernel/sync.h"
@@ -80,22 +81,11 @@ static void on_tx_done(struct nic *n, void *cookie, void *ctx)
 	((struct port *)cookie)->tx_completed++;
 }
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static uint16_t ip_checksum(const uint8_t *p, size_t len)
 {
 	uint32_t s = 0;
 	for (size_t i = 0; i + 1 < len; i += 2)
-		s += get16(p + i);
+		s += be16_get(p + i);
 	while (s >> 16)
 		s = (s & 0xFFFF) + (s >> 16);
 	return (uint16_t)~s;
@@ -111,8 +101,8 @@ static void on_rx(struct nic *n, struct nic_rxbuf *b, void *ctx)
 
 	pt->frames[b->queue]++;
 	const uint8_t *ip = f + ETH_HLEN, *udp = ip + IP_HLEN, *bp = udp + UDP_HLEN;
-	if (len < ETH_HLEN + IP_HLEN + UDP_HLEN + BOOTP_OPTS || get16(f + 12) != 0x0800 ||
-	    ip[0] != 0x45 || ip[9] != 17 || get16(udp + 2) != 68 || bp[0] != 2 ||
+	if (len < ETH_HLEN + IP_HLEN + UDP_HLEN + BOOTP_OPTS || be16_get(f + 12) != 0x0800 ||
+	    ip[0] != 0x45 || ip[9] != 17 || be16_get(udp + 2) != 68 || bp[0] != 2 ||
 	    memcmp(bp + 4, &pt->xid, 4) != 0 || memcmp(bp + 236, "\x63\x82\x53\x63", 4) != 0)
 		goto out;
 
@@ -153,24 +143,24 @@ static void build_discover(struct port *pt)
 	memset(pt->bootp, 0, sizeof(pt->bootp));
 	memset(eth, 0xFF, 6);
 	memcpy(eth + 6, mac, 6);
-	put16(eth + 12, 0x0800);
+	be16_put(eth + 12, 0x0800);
 
 	ip[0] = 0x45;
-	put16(ip + 2, IP_HLEN + UDP_HLEN + BOOTP_LEN);
+	be16_put(ip + 2, IP_HLEN + UDP_HLEN + BOOTP_LEN);
 	ip[8] = 64;
 	ip[9] = 17;
 	memset(ip + 16, 0xFF, 4);
-	put16(ip + 10, ip_checksum(ip, IP_HLEN));
+	be16_put(ip + 10, ip_checksum(ip, IP_HLEN));
 
-	put16(udp, 68);
-	put16(udp + 2, 67);
-	put16(udp + 4, UDP_HLEN + BOOTP_LEN); /* checksum 0: none, allowed for IPv4 */
+	be16_put(udp, 68);
+	be16_put(udp + 2, 67);
+	be16_put(udp + 4, UDP_HLEN + BOOTP_LEN); /* checksum 0: none, allowed for IPv4 */
 
 	bp[0] = 1; /* BOOTREQUEST */
 	bp[1] = 1; /* Ethernet */
 	bp[2] = 6;
 	memcpy(bp + 4, &pt->xid, 4);
-	put16(bp + 10, 0x8000); /* broadcast the reply: we have no address yet */
+	be16_put(bp + 10, 0x8000); /* broadcast the reply: we have no address yet */
 	memcpy(bp + 28, mac, 6);
 	memcpy(bp + 236, "\x63\x82\x53\x63", 4);
 	static const uint8_t opts[] = {53, 1, DHCP_DISCOVER, 55, 2, 1, 3, 255};
@@ -313,7 +303,7 @@ static int txburst_check(unsigned nports, unsigned long count)
 		struct port *pt = &ports[i];
 		memset(pt->burst_hdr, 0xFF, 6);
 		memcpy(pt->burst_hdr + 6, pt->nic->mac, 6);
-		put16(pt->burst_hdr + 12, 0x88B5);
+		be16_put(pt->burst_hdr + 12, 0x88B5);
 		memset(pt->burst_body, 0x5A, sizeof(pt->burst_body));
 	}
 

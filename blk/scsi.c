@@ -4,37 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kernel/be.h"
 #include "kernel/assert.h"
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
 
 static size_t cdb_start(uint8_t cdb[SCSI_CDB_MAX], uint8_t opcode)
 {
@@ -63,7 +34,7 @@ size_t scsi_cdb_inquiry(uint8_t cdb[SCSI_CDB_MAX], bool evpd, uint8_t page, uint
 	cdb_start(cdb, 0x12);
 	cdb[1] = evpd ? 1 : 0;
 	cdb[2] = page;
-	put16(cdb + 3, alloc_len);
+	be16_put(cdb + 3, alloc_len);
 	return 6;
 }
 
@@ -71,7 +42,7 @@ size_t scsi_cdb_report_luns(uint8_t cdb[SCSI_CDB_MAX], uint8_t select_report, ui
 {
 	cdb_start(cdb, 0xa0);
 	cdb[2] = select_report;
-	put32(cdb + 6, alloc_len);
+	be32_put(cdb + 6, alloc_len);
 	return 12;
 }
 
@@ -85,7 +56,7 @@ size_t scsi_cdb_read_capacity16(uint8_t cdb[SCSI_CDB_MAX], uint32_t alloc_len)
 {
 	cdb_start(cdb, 0x9e); /* SERVICE ACTION IN(16) */
 	cdb[1] = 0x10;        /* READ CAPACITY(16) */
-	put32(cdb + 10, alloc_len);
+	be32_put(cdb + 10, alloc_len);
 	return 16;
 }
 
@@ -97,14 +68,14 @@ static int cdb_rw(uint8_t cdb[SCSI_CDB_MAX], uint8_t op10, uint8_t op16, uint64_
 	if (lba + blocks - 1 <= UINT32_MAX && blocks <= UINT16_MAX) {
 		cdb_start(cdb, op10);
 		cdb[1] = fua ? 0x08 : 0;
-		put32(cdb + 2, (uint32_t)lba);
-		put16(cdb + 7, (uint16_t)blocks);
+		be32_put(cdb + 2, (uint32_t)lba);
+		be16_put(cdb + 7, (uint16_t)blocks);
 		return 10;
 	}
 	cdb_start(cdb, op16);
 	cdb[1] = fua ? 0x08 : 0;
-	put64(cdb + 2, lba);
-	put32(cdb + 10, blocks);
+	be64_put(cdb + 2, lba);
+	be32_put(cdb + 10, blocks);
 	return 16;
 }
 
@@ -124,13 +95,13 @@ int scsi_cdb_sync_cache(uint8_t cdb[SCSI_CDB_MAX], uint64_t lba, uint32_t blocks
 		return -EINVAL;
 	if (lba <= UINT32_MAX && blocks <= UINT16_MAX) {
 		cdb_start(cdb, 0x35);
-		put32(cdb + 2, (uint32_t)lba);
-		put16(cdb + 7, (uint16_t)blocks);
+		be32_put(cdb + 2, (uint32_t)lba);
+		be16_put(cdb + 7, (uint16_t)blocks);
 		return 10;
 	}
 	cdb_start(cdb, 0x91);
-	put64(cdb + 2, lba);
-	put32(cdb + 10, blocks);
+	be64_put(cdb + 2, lba);
+	be32_put(cdb + 10, blocks);
 	return 16;
 }
 
@@ -170,8 +141,8 @@ int scsi_parse_read_capacity10(const uint8_t *buf, size_t len, struct scsi_capac
 	memset(out, 0, sizeof(*out));
 	if (buf == NULL || len < 8)
 		return -EBADMSG;
-	last = get32(buf);
-	out->block_size = get32(buf + 4);
+	last = be32_get(buf);
+	out->block_size = be32_get(buf + 4);
 	if (out->block_size == 0)
 		return -EBADMSG;
 	if (last == UINT32_MAX)
@@ -188,8 +159,8 @@ int scsi_parse_read_capacity16(const uint8_t *buf, size_t len, struct scsi_capac
 	memset(out, 0, sizeof(*out));
 	if (buf == NULL || len < 12)
 		return -EBADMSG;
-	last = get64(buf);
-	out->block_size = get32(buf + 8);
+	last = be64_get(buf);
+	out->block_size = be32_get(buf + 8);
 	if (out->block_size == 0 || last == UINT64_MAX)
 		return -EBADMSG;
 	out->blocks = last + 1;
@@ -213,7 +184,7 @@ int scsi_parse_report_luns(const uint8_t *buf, size_t len, uint8_t (*luns)[8], s
 	*total = 0;
 	if (buf == NULL || len < 8)
 		return -EBADMSG;
-	list_len = get32(buf);
+	list_len = be32_get(buf);
 	if (list_len % 8)
 		return -EBADMSG;
 	*total = list_len / 8;
@@ -286,7 +257,7 @@ int scsi_parse_sense(const uint8_t *buf, size_t len, struct scsi_sense *out)
 		out->ili = (buf[2] & 0x20) != 0;
 		if (len >= 7) {
 			out->info_valid = (buf[0] & 0x80) != 0;
-			out->info = get32(buf + 3);
+			out->info = be32_get(buf + 3);
 		}
 		/* fields past the additional sense length are not sense data */
 		end = len >= 8 ? 8 + (size_t)buf[7] : len;
@@ -321,7 +292,7 @@ int scsi_parse_sense(const uint8_t *buf, size_t len, struct scsi_sense *out)
 				break;
 			if (type == 0x00 && dlen >= 12) { /* information descriptor */
 				out->info_valid = (buf[pos + 2] & 0x80) != 0;
-				out->info = get64(buf + pos + 4);
+				out->info = be64_get(buf + pos + 4);
 			} else if (type == 0x04 && dlen >= 4) { /* stream commands */
 				out->filemark = (buf[pos + 3] & 0x80) != 0;
 				out->eom = (buf[pos + 3] & 0x40) != 0;

@@ -99,6 +99,8 @@ struct tx_desc {
 };
 
 BUILD_ASSERT(sizeof(struct rx_desc) == 16 && sizeof(struct tx_desc) == 16);
+BUILD_ASSERT(E1000_RING_SIZE % 8 == 0 && E1000_RING_SIZE <= 65536); /* RDLEN: 128-byte units */
+BUILD_ASSERT(NIC_RXBUF_SIZE >= ETH_FRAME_MAX);
 
 struct e1000 {
 	struct nic nic;

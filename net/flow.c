@@ -4,6 +4,7 @@
 
 #include "net/flow.h"
 #include "net/eth.h"
+#include "kernel/be.h"
 
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_ARP  0x0806
@@ -15,16 +16,6 @@
 #define ARP_LEN        28 /* Ethernet/IPv4 ARP body */
 #define ARP_SPA        14 /* sender protocol address, in the body */
 #define TCP_PORTS_LEN  4
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static bool same(const struct flow_key *a, const struct flow_key *b)
 {
@@ -84,11 +75,11 @@ static size_t ipv4_at(const uint8_t *f, size_t len, uint16_t *type)
 	if (len < ETH_HLEN)
 		return 0;
 	size_t off = ETH_HLEN;
-	*type = get16(f + 12);
+	*type = be16_get(f + 12);
 	if (*type == ETHERTYPE_VLAN) {
 		if (len < ETH_HLEN + ETH_VLAN_HLEN)
 			return 0;
-		*type = get16(f + 16);
+		*type = be16_get(f + 16);
 		off += ETH_VLAN_HLEN;
 	}
 	return off;
@@ -100,13 +91,13 @@ static enum net_class classify_ipv4(const struct flow_table *t, const uint8_t *i
 	if (len < 20 || ip[0] >> 4 != 4)
 		return NET_CLASS_GENERAL;
 	size_t ihl = (size_t)(ip[0] & 0xf) * 4;
-	size_t total = get16(ip + 2);
+	size_t total = be16_get(ip + 2);
 	if (ihl < 20 || total < ihl || total > len)
 		return NET_CLASS_GENERAL;
-	uint32_t src = get32(ip + 12);
+	uint32_t src = be32_get(ip + 12);
 	if (!flow_is_peer(t, src))
 		return NET_CLASS_GENERAL;
-	uint16_t frag = get16(ip + 6);
+	uint16_t frag = be16_get(ip + 6);
 	if (frag & (IP_MF | IP_OFFMASK))
 		return NET_CLASS_STORAGE; /* a fragment from a peer: ports may be elsewhere */
 	if (ip[9] == IP_PROTO_ICMP)
@@ -114,16 +105,16 @@ static enum net_class classify_ipv4(const struct flow_table *t, const uint8_t *i
 	if (ip[9] != IP_PROTO_TCP || total - ihl < TCP_PORTS_LEN)
 		return NET_CLASS_GENERAL;
 	const uint8_t *tcp = ip + ihl;
-	return is_flow(t, src, get16(tcp), get16(tcp + 2)) ? NET_CLASS_STORAGE : NET_CLASS_GENERAL;
+	return is_flow(t, src, be16_get(tcp), be16_get(tcp + 2)) ? NET_CLASS_STORAGE : NET_CLASS_GENERAL;
 }
 
 static enum net_class classify_arp(const struct flow_table *t, const uint8_t *arp, size_t len)
 {
 	/* hardware Ethernet, protocol IPv4, address lengths 6 and 4 */
-	if (len < ARP_LEN || get16(arp) != 1 || get16(arp + 2) != ETHERTYPE_IPV4 || arp[4] != 6 ||
+	if (len < ARP_LEN || be16_get(arp) != 1 || be16_get(arp + 2) != ETHERTYPE_IPV4 || arp[4] != 6 ||
 	    arp[5] != 4)
 		return NET_CLASS_GENERAL;
-	return flow_is_peer(t, get32(arp + ARP_SPA)) ? NET_CLASS_STORAGE : NET_CLASS_GENERAL;
+	return flow_is_peer(t, be32_get(arp + ARP_SPA)) ? NET_CLASS_STORAGE : NET_CLASS_GENERAL;
 }
 
 
@@ -149,20 +140,20 @@ enum net_class flow_classify_tx(const struct flow_table *t, const uint8_t *f, si
 	const uint8_t *p = f + off;
 	len -= off;
 	if (type == ETHERTYPE_ARP)
-		return len >= ARP_LEN && flow_is_peer(t, get32(p + 24)) ? NET_CLASS_STORAGE
+		return len >= ARP_LEN && flow_is_peer(t, be32_get(p + 24)) ? NET_CLASS_STORAGE
 		                                                        : NET_CLASS_GENERAL;
 	if (type != ETHERTYPE_IPV4 || len < 20 || p[0] >> 4 != 4)
 		return NET_CLASS_GENERAL;
 	size_t ihl = (size_t)(p[0] & 0xf) * 4;
-	uint32_t dst = get32(p + 16);
+	uint32_t dst = be32_get(p + 16);
 	if (ihl < 20 || !flow_is_peer(t, dst))
 		return NET_CLASS_GENERAL;
-	if (get16(p + 6) & (IP_MF | IP_OFFMASK))
+	if (be16_get(p + 6) & (IP_MF | IP_OFFMASK))
 		return NET_CLASS_STORAGE;
 	if (p[9] != IP_PROTO_TCP || len < ihl + TCP_PORTS_LEN)
 		return NET_CLASS_GENERAL;
 	const uint8_t *tcp = p + ihl;
-	return is_flow(t, dst, get16(tcp + 2), get16(tcp)) ? NET_CLASS_STORAGE : NET_CLASS_GENERAL;
+	return is_flow(t, dst, be16_get(tcp + 2), be16_get(tcp)) ? NET_CLASS_STORAGE : NET_CLASS_GENERAL;
 }
 
 bool flow_icmp_error(const uint8_t *f, size_t len)

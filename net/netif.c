@@ -38,6 +38,12 @@ struct nif_rxpbuf {
 };
 BUILD_ASSERT(sizeof(struct nif_rxpbuf) <= sizeof(struct pbuf_custom) + sizeof(void *));
 BUILD_ASSERT(offsetof(struct nif_rxpbuf, pc) == 0);
+BUILD_ASSERT(NIF_COPYBREAK < NIC_RXBUF_SIZE);
+/* General traffic must leave each RX ring buffers, and each TX ring room
+ * beyond the storage reserve for a frame of its own. */
+BUILD_ASSERT(NET_RX_GENERAL_HELD < E1000_RING_SIZE && NET_RX_GENERAL_HELD < VIRTIO_NET_QUEUE_MAX);
+BUILD_ASSERT(NET_TX_STORAGE_RESERVE + NIC_MAX_FRAGS + 1 < E1000_RING_SIZE);
+BUILD_ASSERT(NET_TX_STORAGE_RESERVE + NIC_MAX_FRAGS + 1 < VIRTIO_NET_QUEUE_MAX);
 
 static void nif_rx_free(struct pbuf *p)
 {

@@ -98,6 +98,9 @@ struct net_conn {
 	char local[NAME_LEN], peer[NAME_LEN];
 };
 
+/* The send slots are indexed by running counts modulo their number. */
+BUILD_ASSERT((NET_SENDS_MAX & (NET_SENDS_MAX - 1)) == 0);
+
 static struct net_conn conns[NET_CONNS_MAX] NET_STATIC; /* net thread allocates and frees */
 static bool any_rx_dirty;
 

@@ -92,6 +92,7 @@
 #define VRING_USED_F_NO_NOTIFY     1
 
 #define VQ_MAX_SIZE     VIRTIO_NET_QUEUE_MAX
+BUILD_ASSERT(NIC_RXBUF_SIZE >= 12 + ETH_FRAME_MAX); /* the virtio-net header, then the frame */
 #define VQ_ALIGN        4096 /* legacy layout: the used ring starts on a page */
 #define CTRL_TIMEOUT_NS (1 * NSEC_PER_SEC)
 

@@ -28,38 +28,23 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
-from tgt import Tgt, free_port  # noqa: E402
-from lan import NS_ADDR, Lan  # noqa: E402
+import qemu
+from qemu import BUILD as B, ELF, IMAGE as IMG, Nic, qemu_status
+from tgt import Tgt, free_port
+from lan import NS_ADDR, Lan
 
-B = os.environ.get("B", os.path.join(ROOT, "build"))
-ELF = os.path.join(B, "tether.elf")
-IMG = os.path.join(B, "tether.bin")
+ROOT = qemu.ROOT
 RUNS = 5
 MiB = 1 << 20
-QEMU = ["qemu-system-x86_64", "-nodefaults", "-machine", "pc", "-display", "none", "-no-reboot",
-        "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 IQN = "iqn.2026-11.org.tether:bench"
+OK = qemu_status(0)
 
 
-def run_node(args, mem=128, timeout=900, watch=None, wrap=()):
-    """Run QEMU; return (status, log, {regex: host seconds when first seen})."""
-    t0 = time.monotonic()
-    p = subprocess.Popen(list(wrap) + QEMU + ["-m", str(mem)] + args, stdout=subprocess.PIPE,
-                         stdin=subprocess.DEVNULL)
-    seen, log = {}, []
-    timer = threading.Timer(timeout, p.kill)
-    timer.start()
-    for raw in p.stdout:
-        line = raw.decode(errors="replace")
-        log.append(line)
-        for rx in watch or ():
-            if rx not in seen and re.search(rx, line):
-                seen[rx] = time.monotonic() - t0
-    status = p.wait()
-    timer.cancel()
-    return status, "".join(log), seen
+def run_node(timeout=900, watch=(), **node):
+    """Run a node (scripts/qemu.py keywords); return (status, log, {regex:
+    host seconds from QEMU's start to its first match})."""
+    r = qemu.run(timeout=timeout, watch=watch, fail=False, **node)
+    return r.status, r.log, r.seen
 
 
 def image():
@@ -68,9 +53,8 @@ def image():
     res = {"text": text, "data": data, "bss": bss, "image_bytes": os.path.getsize(IMG)}
     smallest = None
     for mem in range(8, 33):
-        st, _, _ = run_node(["-kernel", IMG, "-append", "app=selftest -- libc"], mem=mem,
-                            timeout=60)
-        if st == 33:
+        st, _, _ = run_node(append="app=selftest -- libc", mem=mem, timeout=60)
+        if st == OK:
             smallest = mem
             break
     res["smallest_m_mib"] = smallest
@@ -82,10 +66,9 @@ def image():
 def boot_time():
     host, guest = [], []
     for _ in range(RUNS):
-        st, log, seen = run_node(["-kernel", IMG, "-append", "app=selftest -- libc"],
-                                 watch=[r"app: starting"])
+        st, log, seen = run_node(append="app=selftest -- libc", watch=[r"app: starting"])
         m = re.search(r"\[ *([\d.]+)\] app: starting", log)
-        if st != 33 or not m:
+        if st != OK or not m:
             sys.exit("bench: the node never reached app_main; run 'make run-selftest' to see why")
         host.append(seen[r"app: starting"])
         guest.append(float(m.group(1)))
@@ -99,14 +82,13 @@ def boot_time():
 def net_push(nic, n=64 * MiB):
     """Host -> guest: the node's netsink checks the pattern and reports MiB/s."""
     hport = free_port()
-    args = ["-kernel", IMG, "-append", f"app=netsink -- 5001 {n}", "-netdev",
-            f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{hport}-:5001",
-            "-device", f"{nic},netdev=n0"]
+    args = dict(append=f"app=netsink -- 5001 {n}",
+                nics=[Nic(nic, hostfwd=[f"tcp:127.0.0.1:{hport}-:5001"])])
     pat = bytes(i % 251 for i in range(251 * 4096))
     out = {}
 
     def node():
-        out["r"] = run_node(args, timeout=600)
+        out["r"] = run_node(timeout=600, **args)
 
     th = threading.Thread(target=node)
     th.start()
@@ -136,11 +118,10 @@ def net_pull(nic, n=64 * MiB):
     ls.bind(("127.0.0.1", port))
     ls.listen(1)
     ls.settimeout(120)
-    args = ["-kernel", IMG, "-append", f"app=netsource -- 10.0.2.100 5002 {n}", "-netdev",
-            f"user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:5002-cmd:socat - TCP:127.0.0.1:{port}",
-            "-device", f"{nic},netdev=n0"]
+    fwd = f"guestfwd=tcp:10.0.2.100:5002-cmd:socat - TCP:127.0.0.1:{port}"
+    args = dict(append=f"app=netsource -- 10.0.2.100 5002 {n}", nics=[Nic(nic, guestfwd=[fwd])])
     out = {}
-    th = threading.Thread(target=lambda: out.setdefault("r", run_node(args, timeout=600)))
+    th = threading.Thread(target=lambda: out.setdefault("r", run_node(timeout=600, **args)))
     th.start()
     got = 0
     try:
@@ -176,13 +157,13 @@ STORAGE_CMDS = (f"qd 1 write 1 0 {64 * MiB} verify 1 0 {64 * MiB} "
                 f"iosize 4096 qd 1 randread 2000 qd 32 randread 4000")
 
 
-def storage_job(args, wrap=()):
+def storage_job(**node):
     """Run STORAGE_CMDS on a node; return its figures and the QEMU-start-to-LUN time."""
-    st, log, seen = run_node(args, watch=[r"iscsi: LUN \d+:"], wrap=wrap)
+    st, log, seen = run_node(watch=[r"iscsi: LUN \d+:"], **node)
     w = [float(x) for x in re.findall(r"blkcheck: write .* MBps=([\d.]+)", log)]
     r = [float(x) for x in re.findall(r"blkcheck: verify .* ok MBps=([\d.]+)", log)]
     iops = [float(x) for x in re.findall(r"blkcheck: randread .* IOPS=([\d.]+)", log)]
-    if st != 33 or len(w) != 2 or len(r) != 2 or len(iops) != 2:
+    if st != OK or len(w) != 2 or len(r) != 2 or len(iops) != 2:
         print(log)
         sys.exit("bench: the storage run failed; see the log above")
     return {"seq_write_MBps": {"qd1": w[0], "qd32": w[1]},
@@ -207,19 +188,14 @@ def storage():
     try:
         lun = os.path.join(work, "lun.img")
         tgt.add_target(1, IQN, lun, size=160 * MiB)
-        netdev = f"user,id=n0,restrict=on,{tgt.guestfwd(single=True)}"
+        fwd = [tgt.guestfwd(single=True)]
         root = f"netroot=iscsi:10.0.2.100::3260:1:{IQN}"
-        res = storage_job(["-kernel", IMG, "-append", f"app=blkcheck {root} -- {STORAGE_CMDS}",
-                           "-netdev", netdev, "-device", "virtio-net-pci,netdev=n0"])
-        tftp = os.path.join(work, "tftp")
-        os.makedirs(tftp)
-        shutil.copy(IMG, tftp)
-        with open(os.path.join(tftp, "boot.ipxe"), "w") as f:
-            f.write(f"#!ipxe\nkernel tftp://10.0.2.2/tether.bin app=blkcheck {root} "
-                    f"-- info\nboot\n")
-        st, log, seen = run_node(["-boot", "n", "-netdev",
-                                  f"{netdev},tftp={tftp},bootfile=boot.ipxe",
-                                  "-device", "virtio-net-pci,netdev=n0"],
+        res = storage_job(append=f"app=blkcheck {root} -- {STORAGE_CMDS}",
+                          nics=[Nic("virtio-net-pci", guestfwd=fwd)])
+        tftp = qemu.pxe_root(work, f"app=blkcheck {root} -- info")
+        st, log, seen = run_node(append=None, pxe=True,
+                                 nics=[Nic("virtio-net-pci", guestfwd=fwd, tftp=tftp,
+                                           bootfile="boot.ipxe")],
                                  watch=[r"iscsi: LUN \d+:"])
         res["lun_ready_pxe_s"] = seen.get(r"iscsi: LUN \d+:")
     finally:
@@ -244,9 +220,8 @@ def storage_tap():
         keys = (f"ip=10.77.0.2:::255.255.255.0::eth0:none "
                 f"netroot=iscsi:{NS_ADDR}::3260:1:{IQN}")
         for nic in ["virtio-net-pci", "e1000"]:
-            res[nic] = storage_job(["-kernel", IMG, "-append",
-                                    f"app=blkcheck {keys} -- {STORAGE_CMDS}"] +
-                                   lan.qemu_args(nic), wrap=lan.wrap)
+            res[nic] = storage_job(append=f"app=blkcheck {keys} -- {STORAGE_CMDS}",
+                                   nics=[lan.nic(nic)], wrap=lan.wrap)
             print_storage(res[nic], f"{nic}, tap, tgtd")
     finally:
         lan.close()

@@ -21,11 +21,10 @@ import subprocess
 import sys
 
 # Lowest first.  Folders on one rank form one layer and may use each other:
-# the kernel needs partitions for stacks, and the partitions need the
-# kernel's locks and console.
+# the kernel needs partitions for stacks, the partitions need the kernel's
+# locks and console, and the pure helpers in lib/ use its assertions.
 LAYERS = [
-    ["lib"],                      # pure helpers: hashes, byte order
-    ["boot", "kernel", "mm"],     # the machine, threads, partitions
+    ["lib", "boot", "kernel", "mm"],  # the machine, threads, partitions; pure helpers
     ["net"],                      # NICs, lwIP's port, DHCP, TCP API
     ["blk"],                      # block layer, page cache, iSCSI
     ["fs"],                       # files

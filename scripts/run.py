@@ -19,43 +19,36 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
-from tgt import Tgt  # noqa: E402
+import qemu
+from qemu import BUILD as B, IMAGE, Nic, qemu_status, tether_exit
+from tgt import Tgt
 
-B = os.environ.get("B", os.path.join(ROOT, "build"))
 IQN = "iqn.2026-11.org.tether:run"
 MiB = 1 << 20
 SIZE = int(os.environ.get("RUN_MIB", "64")) * MiB
 NIC = os.environ.get("RUN_NIC", "virtio-net-pci")
 
 
-def selftest():
-    print("== self-checks: booting build/tether.bin with -kernel, app=selftest", flush=True)
-    st = subprocess.call(["qemu-system-x86_64", "-nodefaults", "-machine", "pc", "-m", "128",
-                          "-display", "none", "-no-reboot", "-serial", "stdio",
-                          "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                          "-kernel", os.path.join(B, "tether.bin"), "-append", "app=selftest"],
-                         stdin=subprocess.DEVNULL)
-    print(f"== selftest: QEMU exit status {st} (tether exit {(st - 33) // 2 if st >= 33 else '?'})")
-    return st == 33
+def selftest(append="app=selftest"):
+    print(f"== self-checks: booting {os.path.relpath(IMAGE)} with -kernel, {append}", flush=True)
+    r = qemu.run(append=append, echo=True, timeout=120, fail=False)
+    print(f"== selftest: QEMU exit status {r.status} (tether exit {tether_exit(r.status)})")
+    return r.status == qemu_status(0)
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "selftest":
+        sys.exit(0 if selftest(" ".join(sys.argv[2:]) or "app=selftest") else 1)
     if not selftest():
         sys.exit(1)
     work = os.path.join(B, "run")
     shutil.rmtree(work, ignore_errors=True)
-    tftp = os.path.join(work, "tftp")
-    os.makedirs(tftp)
+    os.makedirs(work)
     lun = os.path.join(work, "lun.img")
-    shutil.copy(os.path.join(B, "tether.bin"), tftp)
     args = (f"app=blkcheck netroot=iscsi:10.0.2.100::3260:1:{IQN} -- "
             f"info write 1 0 {SIZE} verify 1 0 {SIZE}")
-    with open(os.path.join(tftp, "boot.ipxe"), "w") as f:
-        f.write(f"#!ipxe\nkernel tftp://10.0.2.2/tether.bin {args}\nboot\n")
+    tftp = qemu.pxe_root(work, args)
 
     tgt = Tgt(work).start()
     status = 1
@@ -63,26 +56,12 @@ def main():
         tgt.add_target(1, IQN, lun, size=SIZE + 32 * MiB)
         print(f"== target {IQN} on 127.0.0.1:{tgt.port}, LUN 1 = {lun}")
         print(f"== PXE-booting a node ({NIC}) through iPXE: {args}")
-        cmd = ["qemu-system-x86_64", "-nodefaults", "-machine", "pc", "-m", "128",
-               "-display", "none", "-no-reboot", "-serial", "stdio",
-               "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-boot", "n",
-               "-netdev", f"user,id=n0,restrict=on,tftp={tftp},bootfile=boot.ipxe,"
-                          f"{tgt.guestfwd(single=True)}",
-               "-device", f"{NIC},netdev=n0"]
-        t0 = time.monotonic()
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
-        log = []
-        first = ready = None
-        for raw in p.stdout:
-            line = raw.decode(errors="replace").rstrip("\r\n")
-            print(line, flush=True)
-            log.append(line)
-            if first is None:
-                first = time.monotonic() - t0
-            if ready is None and re.search(r"iscsi: LUN \d+:", line):
-                ready = time.monotonic() - t0
-        status = p.wait()
-        text = "\n".join(log)
+        nic = Nic(NIC, tftp=tftp, bootfile="boot.ipxe", guestfwd=[tgt.guestfwd(single=True)])
+        ready_rx = r"iscsi: LUN \d+:"
+        r = qemu.run(append=None, pxe=True, nics=[nic], echo=True, timeout=1800, fail=False,
+                     watch=[r".", ready_rx])
+        status, text = r.status, r.log
+        first, ready = r.seen.get(r"."), r.seen.get(ready_rx)
         w = re.search(r"blkcheck: write .* MBps=([\d.]+)", text)
         v = re.search(r"blkcheck: verify .* ok MBps=([\d.]+)", text)
         check = subprocess.run([os.path.join(B, "tools", "pattern"), "check", lun, "1", "0",
@@ -96,13 +75,13 @@ def main():
         print(f"   write {w.group(1) if w else '?'} MB/s, read-verify "
               f"{v.group(1) if v else '?'} MB/s ({SIZE // MiB} MiB, 1 MiB I/Os, queue depth 32)")
         print(f"   host check of the LUN's backing file: {check}")
-        print(f"== QEMU exit status {status} (tether exit {(status - 33) // 2 if status >= 33 else '?'})")
+        print(f"== QEMU exit status {status} (tether exit {tether_exit(status)})")
         if check != "ok":
             status = 1
     finally:
         tgt.stop()
         print("== target stopped")
-    sys.exit(0 if status == 33 else 1)
+    sys.exit(0 if status == qemu_status(0) else 1)
 
 
 if __name__ == "__main__":

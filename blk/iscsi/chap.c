@@ -4,17 +4,17 @@
 #include <errno.h>
 #include <string.h>
 
-#include "blk/iscsi/md5.h"
-#include "blk/iscsi/sha256.h"
+#include "lib/md5.h"
+#include "lib/sha256.h"
 #include "kernel/assert.h"
 
 size_t iscsi_chap_digest_len(uint8_t alg)
 {
 	switch (alg) {
 	case ISCSI_CHAP_MD5:
-		return ISCSI_MD5_LEN;
+		return MD5_LEN;
 	case ISCSI_CHAP_SHA256:
-		return ISCSI_SHA256_LEN;
+		return SHA256_LEN;
 	default:
 		return 0;
 	}
@@ -26,21 +26,21 @@ void iscsi_chap_compute(uint8_t alg, uint8_t id, const uint8_t *secret, size_t s
 {
 	ASSERT(iscsi_chap_digest_len(alg) != 0);
 	if (alg == ISCSI_CHAP_MD5) {
-		struct iscsi_md5 ctx;
+		struct md5 ctx;
 
-		iscsi_md5_init(&ctx);
-		iscsi_md5_update(&ctx, &id, 1);
-		iscsi_md5_update(&ctx, secret, secret_len);
-		iscsi_md5_update(&ctx, challenge, challenge_len);
-		iscsi_md5_final(&ctx, out);
+		md5_init(&ctx);
+		md5_update(&ctx, &id, 1);
+		md5_update(&ctx, secret, secret_len);
+		md5_update(&ctx, challenge, challenge_len);
+		md5_final(&ctx, out);
 	} else {
-		struct iscsi_sha256 ctx;
+		struct sha256 ctx;
 
-		iscsi_sha256_init(&ctx);
-		iscsi_sha256_update(&ctx, &id, 1);
-		iscsi_sha256_update(&ctx, secret, secret_len);
-		iscsi_sha256_update(&ctx, challenge, challenge_len);
-		iscsi_sha256_final(&ctx, out);
+		sha256_init(&ctx);
+		sha256_update(&ctx, &id, 1);
+		sha256_update(&ctx, secret, secret_len);
+		sha256_update(&ctx, challenge, challenge_len);
+		sha256_final(&ctx, out);
 	}
 }
 
@@ -133,7 +133,7 @@ int iscsi_chap_respond(struct iscsi_chap *c, const char *name, const uint8_t *se
 	rc = iscsi_text_add(out, "CHAP_N", name);
 	if (rc == 0)
 		rc = iscsi_text_add_hex(out, "CHAP_R", resp, iscsi_chap_digest_len(c->alg));
-	iscsi_mdhash_wipe(resp, sizeof(resp));
+	mdhash_wipe(resp, sizeof(resp));
 	if (rc < 0) {
 		out->len = start;
 		return fail(c, rc, rc == -ENOSPC ? "CHAP response does not fit" : "bad CHAP name");
@@ -188,7 +188,7 @@ int iscsi_chap_verify(struct iscsi_chap *c, const char *expected_name, const cha
 	/* constant time: no early exit tells an attacker how many bytes matched */
 	for (size_t i = 0; i < dlen; i++)
 		diff |= (uint8_t)(want[i] ^ got[i]);
-	iscsi_mdhash_wipe(want, sizeof(want));
+	mdhash_wipe(want, sizeof(want));
 	if (diff != 0)
 		return fail(c, -EACCES, "target's CHAP_R is wrong (mutual CHAP secret mismatch)");
 	return 0;

@@ -625,3 +625,9 @@ const struct iscsi_portal *iscsi_login_redirect(const struct iscsi_login *l, boo
 		*permanent = l->redirect_permanent;
 	return &l->redirect;
 }
+
+bool iscsi_login_error_is_final(int err)
+{
+	return err == -EACCES || err == -EPERM || err == -ENOENT || err == -EINVAL ||
+	       err == -EOPNOTSUPP;
+}

@@ -148,6 +148,17 @@ int iscsi_login_rx(struct iscsi_login *l, const uint8_t bhs[ISCSI_BHS_LEN], cons
 /* Last error or redirect explanation; "" if none.  Valid until the next call on l. */
 const char *iscsi_login_msg(const struct iscsi_login *l);
 
+/*
+ * True if a login that failed with err will fail the same way until someone
+ * changes the target or our configuration: the target refused us
+ * (authentication, authorization, no such target) or cannot work with what
+ * we ask (a parameter, a session type, a mandatory digest).  Bring-up gives
+ * up on these at once; recovery keeps trying, since the target may be in the
+ * middle of being reconfigured, but says so.  -EAGAIN, -EBUSY, -EPROTO and
+ * connection errors are transient.  Pure.
+ */
+bool iscsi_login_error_is_final(int err);
+
 /* Valid after ISCSI_LOGIN_DONE (asserted). */
 const struct iscsi_login_result *iscsi_login_result(const struct iscsi_login *l);
 

@@ -4,7 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "blk/iscsi/crc32c.h"
+#include "lib/crc32c.h"
+#include "kernel/be.h"
 #include "kernel/assert.h"
 
 /* Fields that sit at the same place in every PDU that has them. */
@@ -55,30 +56,6 @@ static const struct op_desc *find_op(uint8_t opcode)
 		if (ops[i].opcode == opcode)
 			return &ops[i];
 	return NULL;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
 }
 
 static int bad(const char **why, const char *reason)
@@ -140,7 +117,7 @@ int iscsi_pdu_decode(const uint8_t bhs[ISCSI_BHS_LEN], enum iscsi_dir dir, uint3
 	p->flags = bhs[1];
 	p->ahs_len = (uint16_t)(bhs[4] * 4);
 	p->data_len = (uint32_t)bhs[5] << 16 | (uint32_t)bhs[6] << 8 | bhs[7];
-	p->itt = get32(bhs + 16);
+	p->itt = be32_get(bhs + 16);
 
 	if (bhs[0] & 0x80)
 		return bad(why, "reserved bit set in byte 0");
@@ -158,56 +135,56 @@ int iscsi_pdu_decode(const uint8_t bhs[ISCSI_BHS_LEN], enum iscsi_dir dir, uint3
 	if (d->fields & F_LUN)
 		memcpy(p->lun, bhs + 8, 8);
 	if (d->fields & F_TTT)
-		p->ttt = get32(bhs + 20);
+		p->ttt = be32_get(bhs + 20);
 	if (d->fields & F_CMDSN)
-		p->cmdsn = get32(bhs + 24);
+		p->cmdsn = be32_get(bhs + 24);
 	if (d->fields & F_EXPSTATSN)
-		p->expstatsn = get32(bhs + 28);
+		p->expstatsn = be32_get(bhs + 28);
 	if (d->fields & F_TSN) {
-		p->statsn = get32(bhs + 24);
-		p->expcmdsn = get32(bhs + 28);
-		p->maxcmdsn = get32(bhs + 32);
+		p->statsn = be32_get(bhs + 24);
+		p->expcmdsn = be32_get(bhs + 28);
+		p->maxcmdsn = be32_get(bhs + 32);
 	}
 	if (d->fields & F_DATASN)
-		p->datasn = get32(bhs + 36);
+		p->datasn = be32_get(bhs + 36);
 	if (d->fields & F_OFFSET)
-		p->offset = get32(bhs + 40);
+		p->offset = be32_get(bhs + 40);
 	if (d->fields & F_RESID)
-		p->residual = get32(bhs + 44);
+		p->residual = be32_get(bhs + 44);
 
 	switch (p->opcode) {
 	case ISCSI_OP_SCSI_CMD:
-		p->exp_xfer_len = get32(bhs + 20);
+		p->exp_xfer_len = be32_get(bhs + 20);
 		memcpy(p->cdb, bhs + 32, 16);
 		break;
 	case ISCSI_OP_TMF_REQ:
-		p->refcmdsn = get32(bhs + 32);
+		p->refcmdsn = be32_get(bhs + 32);
 		break;
 	case ISCSI_OP_LOGIN_REQ:
 	case ISCSI_OP_LOGIN_RSP:
 		p->version_max = bhs[2];
 		p->version_min = bhs[3];
 		memcpy(p->isid, bhs + 8, 6);
-		p->tsih = get16(bhs + 14);
+		p->tsih = be16_get(bhs + 14);
 		if (p->opcode == ISCSI_OP_LOGIN_REQ) {
-			p->cid = get16(bhs + 20);
+			p->cid = be16_get(bhs + 20);
 		} else {
 			p->status_class = bhs[36];
 			p->status_detail = bhs[37];
 		}
 		break;
 	case ISCSI_OP_LOGOUT_REQ:
-		p->cid = get16(bhs + 20);
+		p->cid = be16_get(bhs + 20);
 		break;
 	case ISCSI_OP_SNACK_REQ:
-		p->datasn = get32(bhs + 40);
-		p->xfer_len = get32(bhs + 44);
+		p->datasn = be32_get(bhs + 40);
+		p->xfer_len = be32_get(bhs + 44);
 		break;
 	case ISCSI_OP_SCSI_RSP:
 		p->response = bhs[2];
 		p->status = bhs[3];
-		p->snack_tag = get32(bhs + 20);
-		p->bidi_residual = get32(bhs + 40);
+		p->snack_tag = be32_get(bhs + 20);
+		p->bidi_residual = be32_get(bhs + 40);
 		break;
 	case ISCSI_OP_TMF_RSP:
 		p->response = bhs[2];
@@ -217,18 +194,18 @@ int iscsi_pdu_decode(const uint8_t bhs[ISCSI_BHS_LEN], enum iscsi_dir dir, uint3
 		break;
 	case ISCSI_OP_LOGOUT_RSP:
 		p->response = bhs[2];
-		p->time2wait = get16(bhs + 40);
-		p->time2retain = get16(bhs + 42);
+		p->time2wait = be16_get(bhs + 40);
+		p->time2retain = be16_get(bhs + 42);
 		break;
 	case ISCSI_OP_R2T:
-		p->xfer_len = get32(bhs + 44);
+		p->xfer_len = be32_get(bhs + 44);
 		break;
 	case ISCSI_OP_ASYNC:
 		p->async_event = bhs[36];
 		p->async_vcode = bhs[37];
-		p->async_param[0] = get16(bhs + 38);
-		p->async_param[1] = get16(bhs + 40);
-		p->async_param[2] = get16(bhs + 42);
+		p->async_param[0] = be16_get(bhs + 38);
+		p->async_param[1] = be16_get(bhs + 40);
+		p->async_param[2] = be16_get(bhs + 42);
 		break;
 	case ISCSI_OP_REJECT:
 		p->reason = bhs[2];
@@ -258,61 +235,61 @@ int iscsi_pdu_encode(const struct iscsi_pdu *p, uint8_t bhs[ISCSI_BHS_LEN])
 	bhs[5] = (uint8_t)(p->data_len >> 16);
 	bhs[6] = (uint8_t)(p->data_len >> 8);
 	bhs[7] = (uint8_t)p->data_len;
-	put32(bhs + 16, p->itt);
+	be32_put(bhs + 16, p->itt);
 
 	if (d->fields & F_LUN)
 		memcpy(bhs + 8, p->lun, 8);
 	if (d->fields & F_TTT)
-		put32(bhs + 20, p->ttt);
+		be32_put(bhs + 20, p->ttt);
 	if (d->fields & F_CMDSN)
-		put32(bhs + 24, p->cmdsn);
+		be32_put(bhs + 24, p->cmdsn);
 	if (d->fields & F_EXPSTATSN)
-		put32(bhs + 28, p->expstatsn);
+		be32_put(bhs + 28, p->expstatsn);
 	if (d->fields & F_TSN) {
-		put32(bhs + 24, p->statsn);
-		put32(bhs + 28, p->expcmdsn);
-		put32(bhs + 32, p->maxcmdsn);
+		be32_put(bhs + 24, p->statsn);
+		be32_put(bhs + 28, p->expcmdsn);
+		be32_put(bhs + 32, p->maxcmdsn);
 	}
 	if (d->fields & F_DATASN)
-		put32(bhs + 36, p->datasn);
+		be32_put(bhs + 36, p->datasn);
 	if (d->fields & F_OFFSET)
-		put32(bhs + 40, p->offset);
+		be32_put(bhs + 40, p->offset);
 	if (d->fields & F_RESID)
-		put32(bhs + 44, p->residual);
+		be32_put(bhs + 44, p->residual);
 
 	switch (p->opcode) {
 	case ISCSI_OP_SCSI_CMD:
-		put32(bhs + 20, p->exp_xfer_len);
+		be32_put(bhs + 20, p->exp_xfer_len);
 		memcpy(bhs + 32, p->cdb, 16);
 		break;
 	case ISCSI_OP_TMF_REQ:
-		put32(bhs + 32, p->refcmdsn);
+		be32_put(bhs + 32, p->refcmdsn);
 		break;
 	case ISCSI_OP_LOGIN_REQ:
 	case ISCSI_OP_LOGIN_RSP:
 		bhs[2] = p->version_max;
 		bhs[3] = p->version_min;
 		memcpy(bhs + 8, p->isid, 6);
-		put16(bhs + 14, p->tsih);
+		be16_put(bhs + 14, p->tsih);
 		if (p->opcode == ISCSI_OP_LOGIN_REQ) {
-			put16(bhs + 20, p->cid);
+			be16_put(bhs + 20, p->cid);
 		} else {
 			bhs[36] = p->status_class;
 			bhs[37] = p->status_detail;
 		}
 		break;
 	case ISCSI_OP_LOGOUT_REQ:
-		put16(bhs + 20, p->cid);
+		be16_put(bhs + 20, p->cid);
 		break;
 	case ISCSI_OP_SNACK_REQ:
-		put32(bhs + 40, p->datasn);
-		put32(bhs + 44, p->xfer_len);
+		be32_put(bhs + 40, p->datasn);
+		be32_put(bhs + 44, p->xfer_len);
 		break;
 	case ISCSI_OP_SCSI_RSP:
 		bhs[2] = p->response;
 		bhs[3] = p->status;
-		put32(bhs + 20, p->snack_tag);
-		put32(bhs + 40, p->bidi_residual);
+		be32_put(bhs + 20, p->snack_tag);
+		be32_put(bhs + 40, p->bidi_residual);
 		break;
 	case ISCSI_OP_TMF_RSP:
 		bhs[2] = p->response;
@@ -322,18 +299,18 @@ int iscsi_pdu_encode(const struct iscsi_pdu *p, uint8_t bhs[ISCSI_BHS_LEN])
 		break;
 	case ISCSI_OP_LOGOUT_RSP:
 		bhs[2] = p->response;
-		put16(bhs + 40, p->time2wait);
-		put16(bhs + 42, p->time2retain);
+		be16_put(bhs + 40, p->time2wait);
+		be16_put(bhs + 42, p->time2retain);
 		break;
 	case ISCSI_OP_R2T:
-		put32(bhs + 44, p->xfer_len);
+		be32_put(bhs + 44, p->xfer_len);
 		break;
 	case ISCSI_OP_ASYNC:
 		bhs[36] = p->async_event;
 		bhs[37] = p->async_vcode;
-		put16(bhs + 38, p->async_param[0]);
-		put16(bhs + 40, p->async_param[1]);
-		put16(bhs + 42, p->async_param[2]);
+		be16_put(bhs + 38, p->async_param[0]);
+		be16_put(bhs + 40, p->async_param[1]);
+		be16_put(bhs + 42, p->async_param[2]);
 		break;
 	case ISCSI_OP_REJECT:
 		bhs[2] = p->reason;
@@ -361,29 +338,29 @@ void iscsi_pdu_layout(uint32_t ahs_len, uint32_t data_len, bool hdr_digest, bool
 
 void iscsi_pdu_put_hdr_digest(const uint8_t *hdr, size_t hdr_len, uint8_t out[ISCSI_DIGEST_LEN])
 {
-	iscsi_crc32c_put(out, iscsi_crc32c(hdr, hdr_len));
+	crc32c_put(out, crc32c(hdr, hdr_len));
 }
 
 int iscsi_pdu_check_hdr_digest(const uint8_t *hdr, size_t hdr_len,
                                const uint8_t digest[ISCSI_DIGEST_LEN])
 {
-	return iscsi_crc32c(hdr, hdr_len) == iscsi_crc32c_get(digest) ? 0 : -EBADMSG;
+	return crc32c(hdr, hdr_len) == crc32c_get(digest) ? 0 : -EBADMSG;
 }
 
 void iscsi_pdu_put_data_digest(const void *data, uint32_t len, uint8_t out[ISCSI_DIGEST_LEN])
 {
 	static const uint8_t zeros[3];
-	uint32_t crc = iscsi_crc32c(data, len);
+	uint32_t crc = crc32c(data, len);
 
-	iscsi_crc32c_put(out, iscsi_crc32c_extend(crc, zeros, iscsi_pdu_pad(len)));
+	crc32c_put(out, crc32c_extend(crc, zeros, iscsi_pdu_pad(len)));
 }
 
 int iscsi_pdu_check_data_digest(const uint8_t *padded, uint32_t len,
                                 const uint8_t digest[ISCSI_DIGEST_LEN])
 {
-	uint32_t crc = iscsi_crc32c(padded, (size_t)len + iscsi_pdu_pad(len));
+	uint32_t crc = crc32c(padded, (size_t)len + iscsi_pdu_pad(len));
 
-	return crc == iscsi_crc32c_get(digest) ? 0 : -EBADMSG;
+	return crc == crc32c_get(digest) ? 0 : -EBADMSG;
 }
 
 int iscsi_pdu_sense(const uint8_t *data, uint32_t len, const uint8_t **sense, uint32_t *sense_len)
@@ -397,7 +374,7 @@ int iscsi_pdu_sense(const uint8_t *data, uint32_t len, const uint8_t **sense, ui
 		return 0;
 	if (len < 2)
 		return -EPROTO;
-	n = get16(data);
+	n = be16_get(data);
 	if (n > len - 2)
 		return -EPROTO;
 	*sense = data + 2;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "blk/iscsi/session.h"
-#include "blk/iscsi/crc32c.h"
+#include "lib/crc32c.h"
 #include "blk/iscsi/pdu.h"
 #include "blk/iscsi/text.h"
 #include "blk/scsi.h"
@@ -407,9 +407,9 @@ static int rx_data_in(struct session *s, const struct iscsi_pdu *p)
 	if (!rc && (pad || (s->dd && p->data_len)))
 		rc = recv_exact(s, tail, pad + (s->dd && p->data_len ? ISCSI_DIGEST_LEN : 0));
 	if (!rc && s->dd && p->data_len) {
-		uint32_t crc = iscsi_crc32c(t->buf + p->offset, p->data_len);
-		crc = iscsi_crc32c_extend(crc, tail, pad);
-		if (crc != iscsi_crc32c_get(tail + pad)) {
+		uint32_t crc = crc32c(t->buf + p->offset, p->data_len);
+		crc = crc32c_extend(crc, tail, pad);
+		if (crc != crc32c_get(tail + pad)) {
 			s->digest_errors++;
 			rc = -EBADMSG;
 		}
@@ -1285,7 +1285,7 @@ static void recover(struct session *s)
 			mutex_unlock(&s->lock);
 			net_close(lo.conn);
 		}
-		if (rc == -EACCES || rc == -EPERM || rc == -ENOENT)
+		if (iscsi_login_error_is_final(rc))
 			pr_err("iscsi: the target refuses us now; retrying in case it is being "
 			       "reconfigured\n");
 		if (wait < 16 * NSEC_PER_SEC)
@@ -1511,8 +1511,7 @@ int iscsi_session_open(const struct iscsi_cfg *cfg, struct blk_dev **out)
 	uint64_t give_up = clock_ns() + cfg->login_timeout_ns;
 	for (;;) {
 		rc = do_login(s, cfg, false, s->loginbuf, s->loginrx, &lo, false);
-		if (rc == 0 || rc == -EACCES || rc == -EPERM || rc == -ENOENT || rc == -EINVAL ||
-		    rc == -EOPNOTSUPP || clock_ns() >= give_up)
+		if (rc == 0 || iscsi_login_error_is_final(rc) || clock_ns() >= give_up)
 			break;
 		pr_info("iscsi: retrying the login in 2 s\n");
 		thread_sleep_ns(2 * NSEC_PER_SEC);

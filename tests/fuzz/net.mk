@@ -22,7 +22,7 @@ $(B)/fuzz/lwip/%.o: $(LWIP_SRC)/%.c net/port/lwipopts.h net/port/arch/cc.h net/p
 		| deps
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  lwip/$*.c"
-	@$(CLANG) -std=gnu11 -O1 -g -I. -Inet/port -I$(LWIP_SRC)/include -DTETHER_HOST_TEST \
+	@$(CLANG) -std=gnu11 -O1 -g -I. -Inet/port -I$(LWIP_SRC)/include \
 		-Wall -Wextra -Werror -Wno-tautological-constant-out-of-range-compare \
 		-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -c -o $@ $<
 

@@ -2,121 +2,58 @@
 
 In the spirit of U-Boot's test/py: every test boots the real image, waits
 under a timeout, and checks both QEMU's exit status and the serial log.
-tether's exit convention: status N -> QEMU exits 33 + 2N (see README).
+QEMU's command line comes from scripts/qemu.py, as for `make run` and
+`make bench`; tether's exit convention (status N -> QEMU exits 33 + 2N) and
+its exit codes come from there too, read from kernel/panic.h.
+
+Fixtures: start_node (nodes that are always stopped), tgt (a private tgtd),
+lan (a network namespace with a tap, dnsmasq and tgtd), make_lun (LUN files).
 """
+import hashlib
 import os
-import re
 import shutil
 import subprocess
-import time
-from dataclasses import dataclass
+import sys
 
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("B", os.path.join(ROOT, "build"))
-IMAGE = os.environ.get("TETHER_IMAGE", os.path.join(BUILD, "tether.bin"))
-ELF = os.path.join(BUILD, "tether.elf")
-QEMU = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
-EXIT_PANIC = 100
-EXIT_CMDLINE = 101
-EXIT_NOMEM = 102
+from lan import NS_ADDR, Lan  # noqa: E402,F401  (re-exported for the tests)
+from qemu import (BUILD, ELF, EXIT, IMAGE, QEMU, Nic, NodeError, Result,  # noqa: E402,F401
+                  pxe_root, qemu_status)
+import qemu  # noqa: E402
+from tgt import Tgt, free_port  # noqa: E402,F401
 
+EXIT_PANIC = EXIT["PANIC"]
+EXIT_CMDLINE = EXIT["CMDLINE"]
+EXIT_NOMEM = EXIT["NOMEM"]
 
-def qemu_status(n):
-    """QEMU's exit status for a tether exit status n."""
-    return 33 + 2 * n
+MiB = 1 << 20
+NICS = ["virtio-net-pci", "e1000"]
+IQN = "iqn.2026-11.org.tether.test:disk"
+PORTAL = "10.0.2.100"  # where a guestfwd relays the node to a test's tgtd
+PATTERN = os.path.join(BUILD, "tools", "pattern")
+FLOOD = os.path.join(BUILD, "tools", "flood")
 
-
-@dataclass
-class Boot:
-    status: int
-    log: str
-    seconds: float
-    cmd: list
-
-    @property
-    def tether_exit(self):
-        m = re.search(r"tether: exit (\d+)", self.log)
-        return int(m.group(1)) if m else None
-
-    def lines(self, needle):
-        return [l for l in self.log.splitlines() if needle in l]
-
-    def require(self, *needles):
-        for n in needles:
-            assert n in self.log, f"expected {n!r} in the serial log:\n{self.log}"
-
-    def __str__(self):
-        return f"status {self.status} after {self.seconds:.1f}s\n{self.log}"
+Boot = Result
 
 
-def pxe_dir(tmpdir, append, image=None):
-    """A TFTP root holding the image and the iPXE script an admin would write."""
-    tftp = os.path.join(str(tmpdir), "tftp")
-    os.makedirs(tftp, exist_ok=True)
-    shutil.copy(image or IMAGE, os.path.join(tftp, "tether.bin"))
-    with open(os.path.join(tftp, "boot.ipxe"), "w") as f:
-        f.write(f"#!ipxe\nkernel tftp://10.0.2.2/tether.bin {append}\nboot\n")
-    return tftp
-
-
-def boot(append="", mem=128, timeout=120, image=None, extra=(), debug_exit=True, stop_on=None,
-         pxe=None, nic="virtio-net-pci", direct=True, wrap=()):
-    """Boot the image and return a Boot.
+def boot(append="", mem=128, timeout=120, image=None, nics=(), extra=(), debug_exit=True,
+         stop_on=None, pxe=None, nic="virtio-net-pci", wrap=()):
+    """Boot the image, wait for it to end, and return its Result.
 
     Direct (-kernel) by default; with pxe=<tmpdir>, through Debian's iPXE ROM
-    from QEMU's built-in DHCP/TFTP, as a cluster node boots.  The user network
-    is restrict=on: the node can reach nothing but slirp's own services.
-    stop_on: a regex; when it shows up on serial, QEMU is stopped (for runs
-    that do not end by themselves, e.g. without isa-debug-exit).
-    direct=False: no -kernel at all; extra carries the boot method.
-    wrap: a command prefix, e.g. ip netns exec NS to run QEMU in a namespace.
+    from QEMU's built-in DHCP/TFTP, as a cluster node boots (nic is then the
+    model on that user network).  stop_on: a regex; when it shows up on
+    serial, QEMU is stopped (for runs that do not end by themselves).
     """
-    cmd = list(wrap) + [QEMU, "-nodefaults", "-machine", "pc", "-m", str(mem), "-display", "none",
-           "-no-reboot", "-serial", "stdio"]
     if pxe is not None:
-        tftp = pxe_dir(pxe, append, image)
-        cmd += ["-boot", "n", "-netdev",
-                f"user,id=n0,restrict=on,tftp={tftp},bootfile=boot.ipxe",
-                "-device", f"{nic},netdev=n0"]
-    elif direct:
-        cmd += ["-kernel", image or IMAGE, "-append", append]
-    if debug_exit:
-        cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-    cmd += list(extra)
-    t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL)
-    out = []
-    try:
-        deadline = t0 + timeout
-        os.set_blocking(proc.stdout.fileno(), False)
-        buf = b""
-        while True:
-            chunk = proc.stdout.read()
-            if chunk:
-                buf += chunk
-                if stop_on and re.search(stop_on, buf.decode(errors="replace")):
-                    break
-            elif proc.poll() is not None:
-                break
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.02)
-        out.append(buf)
-    finally:
-        if proc.poll() is None:
-            proc.kill()  # ours, by PID
-            proc.wait()
-        rest = proc.stdout.read() or b""
-        out.append(rest)
-    log = b"".join(out).decode(errors="replace").replace("\r\n", "\n")
-    took = time.monotonic() - t0
-    if proc.returncode is not None and proc.returncode < 0 and not stop_on:
-        pytest.fail(f"QEMU did not finish within {timeout}s: {' '.join(cmd)}\n{log}")
-    return Boot(proc.returncode, log, took, cmd)
+        nics = [Nic(nic, tftp=pxe_root(pxe, append, image), bootfile="boot.ipxe")]
+    return qemu.run(append=None if pxe is not None else append, image=image, mem=mem,
+                    nics=nics, pxe=pxe is not None, debug_exit=debug_exit, wrap=wrap,
+                    extra=extra, timeout=timeout, stop_on=stop_on, fail=stop_on is None)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -125,57 +62,78 @@ def image_built():
         pytest.exit(f"{IMAGE} is missing: run 'make' first", returncode=2)
 
 
-class Node:
-    """A node booted in the background, for tests that talk to it while it runs."""
+@pytest.fixture
+def start_node():
+    """Start nodes in the background (keywords as scripts/qemu.py's
+    command()); every one is stopped, by PID, when the test ends."""
+    started = []
 
-    def __init__(self, append, extra=(), mem=128, debug_exit=True):
-        self.cmd = [QEMU, "-nodefaults", "-machine", "pc", "-m", str(mem), "-display", "none",
-                    "-no-reboot", "-serial", "stdio", "-kernel", IMAGE, "-append", append]
-        if debug_exit:
-            self.cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-        self.cmd += list(extra)
-        self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
-        os.set_blocking(self.proc.stdout.fileno(), False)
-        self.buf = b""
+    def start(append="", **kw):
+        n = qemu.start(append=append, **kw)
+        started.append(n)
+        return n
 
-    def _pump(self):
-        chunk = self.proc.stdout.read()
-        if chunk:
-            self.buf += chunk
-        return chunk
+    yield start
+    for n in started:
+        n.kill()
 
-    @property
-    def log(self):
-        return self.buf.decode(errors="replace").replace("\r\n", "\n")
 
-    def wait_for(self, regex, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self._pump()
-            m = re.search(regex, self.log)
-            if m:
-                return m
-            if self.proc.poll() is not None:
-                self._pump()
-                break
-            time.sleep(0.05)
-        self.kill()
-        pytest.fail(f"{regex!r} did not appear on serial within {timeout}s:\n{self.log}")
+@pytest.fixture
+def tgt(tmp_path):
+    """A private tgtd on 127.0.0.1, stopped when the test ends."""
+    t = Tgt(tmp_path).start()
+    yield t
+    t.stop()
 
-    def finish(self, timeout=120):
-        deadline = time.monotonic() + timeout
-        while self.proc.poll() is None and time.monotonic() < deadline:
-            self._pump()
-            time.sleep(0.05)
-        if self.proc.poll() is None:
-            self.kill()
-            pytest.fail(f"the node did not finish within {timeout}s:\n{self.log}")
-        self._pump()
-        return Boot(self.proc.returncode, self.log, time.monotonic() - self.t0, self.cmd)
 
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()  # ours, by PID
-            self.proc.wait()
+@pytest.fixture
+def lan(tmp_path, request):
+    """A network namespace of the test's own, with a tap for QEMU; a
+    multi-queue tap with parametrize("lan", [QUEUES], indirect=True)."""
+    if os.geteuid() != 0 or not os.path.exists("/dev/net/tun") or not shutil.which("ip"):
+        pytest.skip("needs root, /dev/net/tun and ip")
+    n = Lan(tmp_path, queues=getattr(request, "param", 1))
+    yield n
+    n.close()
+
+
+@pytest.fixture
+def make_lun(tmp_path):
+    """make_lun(name, size): a sparse LUN backing file under the test's tmp dir."""
+    def make(name="lun.img", size=96 * MiB):
+        return lun_file(tmp_path, name, size)
+    return make
+
+
+def lun_file(dirpath, name="lun.img", size=96 * MiB):
+    p = os.path.join(str(dirpath), name)
+    with open(p, "wb") as f:
+        f.truncate(size)
+    return p
+
+
+def netroot(target=IQN, creds="", portal=PORTAL):
+    return f"netroot=iscsi:{creds}{portal}::3260:1:{target}"
+
+
+def user_nic(t, model="virtio-net-pci", **kw):
+    """The model on QEMU's user network, with a guestfwd relay to tgtd t."""
+    return Nic(model, guestfwd=[t.guestfwd()], **kw)
+
+
+def host_check(path, seed, off, length):
+    r = subprocess.run([PATTERN, "check", path, str(seed), str(off), str(length)],
+                       capture_output=True, text=True)
+    return r.stdout.strip()
+
+
+def pattern_sha256(seed, off, length):
+    out = subprocess.run([PATTERN, "gen", str(seed), str(off), str(length)], check=True,
+                         capture_output=True).stdout
+    return hashlib.sha256(out).hexdigest()
+
+
+def line(b, prefix):
+    found = [l for l in b.log.splitlines() if prefix in l]
+    assert found, f"no line with {prefix!r}:\n{b.log}"
+    return found[-1]

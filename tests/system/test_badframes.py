@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import Node, qemu_status
+from conftest import Nic, qemu_status
 
 NODE_MAC = bytes.fromhex("525400123456")  # QEMU's default for the first NIC
 PEER_MAC = bytes.fromhex("525400abcdef")
@@ -67,6 +67,13 @@ def arp(op, tmac, tip):
     return struct.pack("!HHBBH6s4s6s4s", 1, ETH_IP, 6, 4, op, PEER_MAC, PEER_IP, tmac, tip)
 
 
+@pytest.fixture
+def wire():
+    w = Wire()
+    yield w
+    w.close()
+
+
 class Wire:
     """Our end of the QEMU socket netdev: QEMU sends to self.port and
     listens on self.qemu_port, both on 127.0.0.1 only."""
@@ -81,9 +88,10 @@ class Wire:
         probe.close()
         self.rx = []
 
-    def netdev(self):
-        return ["-netdev",
-                f"socket,id=n0,udp=127.0.0.1:{self.port},localaddr=127.0.0.1:{self.qemu_port}"]
+    def nic(self, model):
+        """QEMU's NIC on the other end of this wire."""
+        return Nic(model, kind="socket",
+                   socket=f"udp=127.0.0.1:{self.port},localaddr=127.0.0.1:{self.qemu_port}")
 
     def send(self, frame):
         self.sock.sendto(frame, ("127.0.0.1", self.qemu_port))
@@ -171,48 +179,44 @@ def tcp_echo(w, payload):
 
 
 @pytest.mark.parametrize("device", ["virtio-net-pci", "e1000"])
-def test_bad_frames_counted_and_survived(device):
-    w = Wire()
-    node = Node(APPEND, extra=w.netdev() + ["-device", f"{device},netdev=n0"])
-    try:
-        node.wait_for(r"netecho: listening on 10\.0\.2\.15:7")
-        # Introduce ourselves; the node answers and learns our MAC.
-        w.send(eth(BCAST, ETH_ARP, arp(1, b"\0" * 6, NODE_IP)))
-        assert w.recv(lambda f: f[12:14] == b"\x08\x06" and f[20:22] == b"\x00\x02"), \
-            "no ARP reply from the node"
+def test_bad_frames_counted_and_survived(start_node, wire, device):
+    w = wire
+    node = start_node(APPEND, nics=[w.nic(device)])
+    node.wait_for(r"netecho: listening on 10\.0\.2\.15:7")
+    # Introduce ourselves; the node answers and learns our MAC.
+    w.send(eth(BCAST, ETH_ARP, arp(1, b"\0" * 6, NODE_IP)))
+    assert w.recv(lambda f: f[12:14] == b"\x08\x06" and f[20:22] == b"\x00\x02"), \
+        "no ARP reply from the node"
 
-        bad = {
-            # Shorter than an Ethernet header.
-            "runt": NODE_MAC + PEER_MAC[:4],
-            # Ethernet and IP headers fine, the datagram cut short.
-            "truncated_ip": eth(NODE_MAC, ETH_IP, ipv4(1, icmp_echo(9, 1), total=1000)),
-            # Longer than the MTU allows (and than a VLAN tag explains).
-            "oversized": eth(NODE_MAC, ETH_IP, ipv4(1, icmp_echo(9, 2, b"x" * 1600))),
-            "bad_ip_csum": eth(NODE_MAC, ETH_IP, ipv4(1, icmp_echo(9, 3), bad_csum=True)),
-            "bad_tcp_csum": eth(NODE_MAC, ETH_IP,
-                                ipv4(6, tcp(40001, 7, 5000, 0, SYN, bad_csum=True))),
-            # A ping to our address, but to another station's MAC.
-            "other_mac": eth(OTHER_MAC, ETH_IP, ipv4(1, icmp_echo(9, 4))),
-            "unknown_ethertype": eth(NODE_MAC, 0x88B5, b"\0" * 46),
-            # Beyond a 2 KiB RX buffer: QEMU drops it before the node sees it,
-            # so it proves only that nothing downstream chokes on it.
-            "giant": eth(NODE_MAC, ETH_IP, ipv4(1, icmp_echo(9, 5, b"y" * 9000))),
-        }
-        for frame in bad.values():
-            w.send(frame)
-        # None of them may be answered: no echo reply (they all use id 9),
-        # no SYN-ACK.
-        answered = w.recv(lambda f: any(icmp_reply(9, seq)(f) for seq in range(1, 6)) or
-                          is_tcp_from_node(f, 40001), timeout=2)
+    bad = {
+        # Shorter than an Ethernet header.
+        "runt": NODE_MAC + PEER_MAC[:4],
+        # Ethernet and IP headers fine, the datagram cut short.
+        "truncated_ip": eth(NODE_MAC, ETH_IP, ipv4(1, icmp_echo(9, 1), total=1000)),
+        # Longer than the MTU allows (and than a VLAN tag explains).
+        "oversized": eth(NODE_MAC, ETH_IP, ipv4(1, icmp_echo(9, 2, b"x" * 1600))),
+        "bad_ip_csum": eth(NODE_MAC, ETH_IP, ipv4(1, icmp_echo(9, 3), bad_csum=True)),
+        "bad_tcp_csum": eth(NODE_MAC, ETH_IP,
+                            ipv4(6, tcp(40001, 7, 5000, 0, SYN, bad_csum=True))),
+        # A ping to our address, but to another station's MAC.
+        "other_mac": eth(OTHER_MAC, ETH_IP, ipv4(1, icmp_echo(9, 4))),
+        "unknown_ethertype": eth(NODE_MAC, 0x88B5, b"\0" * 46),
+        # Beyond a 2 KiB RX buffer: QEMU drops it before the node sees it,
+        # so it proves only that nothing downstream chokes on it.
+        "giant": eth(NODE_MAC, ETH_IP, ipv4(1, icmp_echo(9, 5, b"y" * 9000))),
+    }
+    for frame in bad.values():
+        w.send(frame)
+    # None of them may be answered: no echo reply (they all use id 9),
+    # no SYN-ACK.
+    answered = w.recv(lambda f: any(icmp_reply(9, seq)(f) for seq in range(1, 6)) or
+                      is_tcp_from_node(f, 40001), timeout=2)
 
-        # Still alive and well: a ping, then a whole TCP connection.
-        w.send(eth(NODE_MAC, ETH_IP, ipv4(1, icmp_echo(0x77, 1))))
-        assert w.recv(icmp_reply(0x77, 1)), "no echo reply after the bad frames"
-        tcp_echo(w, b"still here after the bad frames\n")
-        b = node.finish(timeout=60)
-    finally:
-        node.kill()
-        w.close()
+    # Still alive and well: a ping, then a whole TCP connection.
+    w.send(eth(NODE_MAC, ETH_IP, ipv4(1, icmp_echo(0x77, 1))))
+    assert w.recv(icmp_reply(0x77, 1)), "no echo reply after the bad frames"
+    tcp_echo(w, b"still here after the bad frames\n")
+    b = node.finish(timeout=60)
 
     st, drops = lwip_stats(b.log), nic_drops(b.log)
     print(f"{device}: NIC drops {drops}; ETHARP {st['ETHARP']}; IP {st['IP']}; TCP {st['TCP']}")
@@ -237,31 +241,27 @@ def test_bad_frames_counted_and_survived(device):
 # lwIP 2.1.3's tcp_receive() asserts ("insane offset!") on this segment; net/netif.c's
 # LWIP_HOOK_TCP_INPACKET_PCB drops it first.
 @pytest.mark.parametrize("device", ["virtio-net-pci", "e1000"])
-def test_fin_half_the_sequence_space_away(device):
+def test_fin_half_the_sequence_space_away(start_node, wire, device):
     """A FIN whose sequence number is exactly 2^31 past what the node expects
     is out of the window and must be dropped; the connection goes on."""
-    w = Wire()
-    node = Node(APPEND, extra=w.netdev() + ["-device", f"{device},netdev=n0"])
-    try:
-        node.wait_for(r"netecho: listening on 10\.0\.2\.15:7")
-        w.send(eth(BCAST, ETH_ARP, arp(1, b"\0" * 6, NODE_IP)))
-        sport, iss = 40002, 7000
-        w.send(eth(NODE_MAC, ETH_IP, ipv4(6, tcp(sport, 7, iss, 0, SYN))))
-        f = w.recv(lambda f: is_tcp_from_node(f, sport, SYN | ACK))
-        assert f, "no SYN-ACK from the node"
-        rcv = struct.unpack("!I", f[38:42])[0] + 1
-        w.send(eth(NODE_MAC, ETH_IP, ipv4(6, tcp(sport, 7, iss + 1, rcv, ACK))))
-        node.wait_for(r"netecho: connection from 10\.0\.2\.2:40002")
-        w.send(eth(NODE_MAC, ETH_IP,
-                   ipv4(6, tcp(sport, 7, (iss + 1 + 2**31) % 2**32, rcv, FIN | ACK), ident=2)))
-        # Still served: the echo works on that same connection.
-        payload = b"after the far FIN\n"
-        w.send(eth(NODE_MAC, ETH_IP, ipv4(6, tcp(sport, 7, iss + 1, rcv, PSH | ACK, payload),
-                                          ident=3)))
-        f = w.recv(lambda f: is_tcp_from_node(f, sport) and len(f) > 54, timeout=10)
-        if not (f and payload in f):
-            b = node.finish(timeout=10)  # a panicked node has exited
-            pytest.fail(f"no echo after the far FIN; status {b.status}:\n{b.log}")
-    finally:
-        node.kill()
-        w.close()
+    w = wire
+    node = start_node(APPEND, nics=[w.nic(device)])
+    node.wait_for(r"netecho: listening on 10\.0\.2\.15:7")
+    w.send(eth(BCAST, ETH_ARP, arp(1, b"\0" * 6, NODE_IP)))
+    sport, iss = 40002, 7000
+    w.send(eth(NODE_MAC, ETH_IP, ipv4(6, tcp(sport, 7, iss, 0, SYN))))
+    f = w.recv(lambda f: is_tcp_from_node(f, sport, SYN | ACK))
+    assert f, "no SYN-ACK from the node"
+    rcv = struct.unpack("!I", f[38:42])[0] + 1
+    w.send(eth(NODE_MAC, ETH_IP, ipv4(6, tcp(sport, 7, iss + 1, rcv, ACK))))
+    node.wait_for(r"netecho: connection from 10\.0\.2\.2:40002")
+    w.send(eth(NODE_MAC, ETH_IP,
+               ipv4(6, tcp(sport, 7, (iss + 1 + 2**31) % 2**32, rcv, FIN | ACK), ident=2)))
+    # Still served: the echo works on that same connection.
+    payload = b"after the far FIN\n"
+    w.send(eth(NODE_MAC, ETH_IP, ipv4(6, tcp(sport, 7, iss + 1, rcv, PSH | ACK, payload),
+                                      ident=3)))
+    f = w.recv(lambda f: is_tcp_from_node(f, sport) and len(f) > 54, timeout=10)
+    if not (f and payload in f):
+        b = node.finish(timeout=10)  # a panicked node has exited
+        pytest.fail(f"no echo after the far FIN; status {b.status}:\n{b.log}")

@@ -6,33 +6,20 @@ Each test makes a network namespace of its own with a tap device.  In it run
 dnsmasq (DHCP only: no DNS) and a tgtd; QEMU's NIC is the tap.  Nothing the
 node sends leaves the namespace.
 """
-import os
 import shutil
 
 import pytest
 
-from conftest import boot, qemu_status
-from lan import NS_ADDR, Lan
-from test_iscsi import MiB, host_check, lun_file
+from conftest import NICS, NS_ADDR, MiB, boot, host_check, qemu_status
 
 IQN = "iqn.2026-11.org.tether.test:dhcp"
 NODE_IQN = "iqn.2026-11.org.tether.test:node7"
-NICS = ["virtio-net-pci", "e1000"]
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or not os.path.exists("/dev/net/tun") or not shutil.which("ip") or
-    not shutil.which("dnsmasq"), reason="needs root, /dev/net/tun, ip and dnsmasq")
-
-
-@pytest.fixture
-def lan(tmp_path):
-    n = Lan(tmp_path)
-    yield n
-    n.close()
+pytestmark = pytest.mark.skipif(not shutil.which("dnsmasq"), reason="needs dnsmasq")
 
 
 def node(lan, append, nic, timeout=300):
-    return boot(append, wrap=lan.wrap, timeout=timeout, extra=lan.qemu_args(nic))
+    return boot(append, wrap=lan.wrap, timeout=timeout, nics=[lan.nic(nic)])
 
 
 def root_path(creds=""):
@@ -40,10 +27,10 @@ def root_path(creds=""):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_target_initiator_and_chap_from_dhcp(lan, nic):
+def test_target_initiator_and_chap_from_dhcp(lan, make_lun, nic):
     """No netroot=: the lease names the target, our IQN and our CHAP secret.
     The target admits only that IQN with that secret."""
-    lun = lun_file(lan.tmp)
+    lun = make_lun()
     t = lan.target(IQN, backing=lun, chap=("nodeuser", "nodesecret12"))
     t.adm("--mode", "target", "--op", "unbind", "--tid", "1", "--initiator-address", "ALL")
     t.adm("--mode", "target", "--op", "bind", "--tid", "1", "--initiator-name", NODE_IQN)
@@ -60,9 +47,9 @@ def test_target_initiator_and_chap_from_dhcp(lan, nic):
     assert host_check(lun, 31, 0, 8 * MiB) == "ok"
 
 
-def test_command_line_wins_over_dhcp(lan):
+def test_command_line_wins_over_dhcp(lan, make_lun):
     """netroot= comes first: a root path in the lease is not used."""
-    lun = lun_file(lan.tmp)
+    lun = make_lun()
     lan.target(IQN, backing=lun)
     lan.dhcp("17,iscsi:10.77.0.9::3260:1:iqn.2026-11.org.tether.test:elsewhere")
     b = node(lan, f"app=blkcheck netroot=iscsi:{NS_ADDR}::3260:1:{IQN} -- write 33 0 {MiB}",

@@ -5,7 +5,6 @@ is on QEMU's user network with restrict=on: it reaches nothing but slirp's
 DHCP/TFTP and a guestfwd relay (one socat per connection) from 10.0.2.100:3260
 to this test's tgtd.  The suite runs on virtio-net and on e1000.
 """
-import hashlib
 import os
 import re
 import shutil
@@ -13,77 +12,35 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, IMAGE, Node, boot, qemu_status
-from tgt import Tgt
-
-MiB = 1 << 20
-IQN = "iqn.2026-11.org.tether.test:disk"
-PATTERN = os.path.join(BUILD, "tools", "pattern")
-NICS = ["virtio-net-pci", "e1000"]
-PORTAL = "10.0.2.100"
+import qemu
+from conftest import (IMAGE, IQN, PATTERN, MiB, NICS, PORTAL, Nic, Tgt, boot, host_check, line,
+                      netroot, pattern_sha256, qemu_status, user_nic)
 
 
-@pytest.fixture
-def tgt(tmp_path):
-    t = Tgt(tmp_path).start()
-    yield t
-    t.stop()
-
-
-def lun_file(tmp_path, name="lun.img", size=96 * MiB):
-    p = os.path.join(str(tmp_path), name)
-    with open(p, "wb") as f:
-        f.truncate(size)
-    return p
-
-
-def netroot(target=IQN, creds=""):
-    return f"netroot=iscsi:{creds}{PORTAL}::3260:1:{target}"
+def qemu_run(pxe):
+    """PXE-boot through iPXE with this NIC's own TFTP root and script."""
+    return qemu.run(append=None, pxe=True, nics=[pxe], timeout=300)
 
 
 def node(t, append, nic="virtio-net-pci", timeout=600, **kw):
-    extra = ["-netdev", f"user,id=n0,restrict=on,{t.guestfwd()}", "-device", f"{nic},netdev=n0"]
-    return boot(append, extra=extra, timeout=timeout, **kw)
+    return boot(append, nics=[user_nic(t, nic)], timeout=timeout, **kw)
 
 
-def background_node(t, append, nic):
-    """A node that runs while the test does things to its target."""
-    return Node(append, extra=["-netdev", f"user,id=n0,restrict=on,{t.guestfwd()}",
-                               "-device", f"{nic},netdev=n0"])
-
-
-def mid_write(tmp_path, t, nic, keys, cmds):
+def mid_write(make_lun, t, start_node, nic, keys, cmds):
     """A node busy writing: a small write first, whose line on serial says the
     session is up and that cmds (a big write) have just begun, so the test can
     strike the target mid-write.  Returns (LUN file, node)."""
-    lun = lun_file(tmp_path)
+    lun = make_lun()
     t.add_target(1, IQN, lun)
-    n = background_node(t, f"app=blkcheck {keys} {netroot()} -- write 13 0 {MiB} {cmds}", nic)
+    n = start_node(f"app=blkcheck {keys} {netroot()} -- write 13 0 {MiB} {cmds}",
+                   nics=[user_nic(t, nic)])
     n.wait_for(rf"blkcheck: write offset=0 length={MiB} sha256=", timeout=120)
     return lun, n
 
 
-def host_check(path, seed, off, length):
-    r = subprocess.run([PATTERN, "check", path, str(seed), str(off), str(length)],
-                       capture_output=True, text=True)
-    return r.stdout.strip()
-
-
-def pattern_sha256(seed, off, length):
-    out = subprocess.run([PATTERN, "gen", str(seed), str(off), str(length)], check=True,
-                         capture_output=True).stdout
-    return hashlib.sha256(out).hexdigest()
-
-
-def line(b, prefix):
-    found = [l for l in b.log.splitlines() if prefix in l]
-    assert found, f"no line with {prefix!r}:\n{b.log}"
-    return found[-1]
-
-
 @pytest.mark.parametrize("nic", NICS)
-def test_write_64mib_checked_on_host(tmp_path, tgt, nic):
-    lun = lun_file(tmp_path)
+def test_write_64mib_checked_on_host(make_lun, tgt, nic):
+    lun = make_lun()
     tgt.add_target(1, IQN, lun)
     b = node(tgt, f"app=blkcheck {netroot()} -- info write 7 4096 {64 * MiB}", nic=nic)
     assert b.status == qemu_status(0), str(b)
@@ -99,8 +56,8 @@ def test_write_64mib_checked_on_host(tmp_path, tgt, nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_host_writes_node_verifies_and_reads(tmp_path, tgt, nic):
-    lun = lun_file(tmp_path)
+def test_host_writes_node_verifies_and_reads(make_lun, tgt, nic):
+    lun = make_lun()
     subprocess.run([PATTERN, "write", lun, "99", "0", str(32 * MiB)], check=True)
     tgt.add_target(1, IQN, lun)
     b = node(tgt, f"app=blkcheck {netroot()} -- verify 99 0 {32 * MiB} read 0 {8 * MiB} "
@@ -114,8 +71,8 @@ def test_host_writes_node_verifies_and_reads(tmp_path, tgt, nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_one_way_chap(tmp_path, tgt, nic):
-    lun = lun_file(tmp_path)
+def test_one_way_chap(make_lun, tgt, nic):
+    lun = make_lun()
     tgt.add_target(1, IQN, lun, chap=("nodeuser", "nodesecret12"))
     b = node(tgt, f"app=blkcheck {netroot(creds='nodeuser:nodesecret12@')} -- "
                   f"write 3 0 {MiB} verify 3 0 {MiB}", nic=nic)
@@ -124,8 +81,8 @@ def test_one_way_chap(tmp_path, tgt, nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_wrong_chap_secret_is_refused_clearly(tmp_path, tgt, nic):
-    lun = lun_file(tmp_path)
+def test_wrong_chap_secret_is_refused_clearly(make_lun, tgt, nic):
+    lun = make_lun()
     tgt.add_target(1, IQN, lun, chap=("nodeuser", "nodesecret12"))
     b = node(tgt, f"app=blkcheck rd.iscsi.timeout=5 {netroot(creds='nodeuser:wrongsecret1@')} "
                   f"-- write 3 0 {MiB}", timeout=120, nic=nic)
@@ -135,8 +92,8 @@ def test_wrong_chap_secret_is_refused_clearly(tmp_path, tgt, nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_mutual_chap(tmp_path, tgt, nic):
-    lun = lun_file(tmp_path)
+def test_mutual_chap(make_lun, tgt, nic):
+    lun = make_lun()
     tgt.add_target(1, IQN, lun, chap=("nodeuser", "nodesecret12"),
                    mutual=("targetuser", "targetsecret"))
     creds = "nodeuser:nodesecret12:targetuser:targetsecret@"
@@ -145,8 +102,8 @@ def test_mutual_chap(tmp_path, tgt, nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_target_failing_mutual_authentication_is_refused(tmp_path, tgt, nic):
-    lun = lun_file(tmp_path)
+def test_target_failing_mutual_authentication_is_refused(make_lun, tgt, nic):
+    lun = make_lun()
     tgt.add_target(1, IQN, lun, chap=("nodeuser", "nodesecret12"),
                    mutual=("targetuser", "notwhatweexpect"))
     creds = "nodeuser:nodesecret12:targetuser:targetsecret@"
@@ -158,8 +115,8 @@ def test_target_failing_mutual_authentication_is_refused(tmp_path, tgt, nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_header_and_data_digests(tmp_path, tgt, nic):
-    lun = lun_file(tmp_path)
+def test_header_and_data_digests(make_lun, tgt, nic):
+    lun = make_lun()
     tgt.add_target(1, IQN, lun, params={"HeaderDigest": "CRC32C", "DataDigest": "CRC32C"})
     b = node(tgt, f"app=blkcheck iscsi.header_digest=crc32c iscsi.data_digest=crc32c {netroot()} "
                   f"-- write 11 0 {16 * MiB} verify 11 0 {16 * MiB}", nic=nic)
@@ -169,17 +126,17 @@ def test_header_and_data_digests(tmp_path, tgt, nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_wrong_lun_names_the_luns_there_are(tmp_path, tgt, nic):
-    tgt.add_target(1, IQN, lun_file(tmp_path))
+def test_wrong_lun_names_the_luns_there_are(make_lun, tgt, nic):
+    tgt.add_target(1, IQN, make_lun())
     b = node(tgt, f"app=blkcheck netroot=iscsi:{PORTAL}::3260:7:{IQN} -- info", nic=nic)
     assert b.status == qemu_status(3), str(b)
     b.require(f"{IQN} has no LUN 7; it has LUN 0, 1")
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_discovery(tmp_path, tgt, nic):
-    tgt.add_target(1, "iqn.2026-11.org.tether.test:first", lun_file(tmp_path, "a.img"))
-    second = lun_file(tmp_path, "b.img")
+def test_discovery(make_lun, tgt, nic):
+    tgt.add_target(1, "iqn.2026-11.org.tether.test:first", make_lun("a.img"))
+    second = make_lun("b.img")
     tgt.add_target(2, "iqn.2026-11.org.tether.test:second", second)
     b = node(tgt, f"app=blkcheck netroot=iscsi:{PORTAL}::3260:1: "
                   f"rd.iscsi.target=iqn.2026-11.org.tether.test:second -- write 2 0 {MiB}", nic=nic)
@@ -195,8 +152,8 @@ def test_discovery(tmp_path, tgt, nic):
     {"MaxBurstLength": "16384", "FirstBurstLength": "8192"},
 ], ids=["no-immediate-data", "initial-r2t", "mrdsl-4096", "small-burst"])
 @pytest.mark.parametrize("nic", NICS)
-def test_target_parameter_sets(tmp_path, tgt, params, nic):
-    lun = lun_file(tmp_path)
+def test_target_parameter_sets(make_lun, tgt, params, nic):
+    lun = make_lun()
     tgt.add_target(1, IQN, lun, params=params)
     b = node(tgt, f"app=blkcheck {netroot()} -- write 21 0 {8 * MiB} verify 21 0 {8 * MiB}", nic=nic)
     assert b.status == qemu_status(0), str(b)
@@ -204,12 +161,12 @@ def test_target_parameter_sets(tmp_path, tgt, params, nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_target_restart_during_64mib_write(tmp_path, tgt, nic):
+def test_target_restart_during_64mib_write(make_lun, start_node, tgt, nic):
     """tgtd is stopped in the middle of a 64 MiB write and comes back 3 s
     later: the node logs in again, replays what was in flight, and every byte
     lands.  SIGKILL, because a busy tgtd refuses to delete its targets and so
     ignores SIGTERM: only a kill stops it at once, mid-write, every time."""
-    lun, n = mid_write(tmp_path, tgt, nic, "", f"write 13 0 {64 * MiB} verify 13 0 {64 * MiB}")
+    lun, n = mid_write(make_lun, tgt, start_node, nic, "", f"write 13 0 {64 * MiB} verify 13 0 {64 * MiB}")
     tgt.restart(down_seconds=3, crash=True)
     b = n.finish(timeout=600)
     assert b.status == qemu_status(0), str(b)
@@ -220,11 +177,11 @@ def test_target_restart_during_64mib_write(tmp_path, tgt, nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_hung_target_is_caught_by_nop_timeout(tmp_path, tgt, nic):
+def test_hung_target_is_caught_by_nop_timeout(make_lun, start_node, tgt, nic):
     """tgtd freezes (SIGSTOP) with the connection open: only the NOP-Out
     keepalive can tell.  The node drops the connection, logs in again once the
     target answers, and the write completes."""
-    lun, n = mid_write(tmp_path, tgt, nic, "iscsi.nop_interval=1 iscsi.nop_timeout=2",
+    lun, n = mid_write(make_lun, tgt, start_node, nic, "iscsi.nop_interval=1 iscsi.nop_timeout=2",
                        f"write 13 0 {32 * MiB} verify 13 0 {32 * MiB}")
     tgt.freeze()
     try:
@@ -239,10 +196,10 @@ def test_hung_target_is_caught_by_nop_timeout(tmp_path, tgt, nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_target_gone_for_good_fails_io_clearly(tmp_path, tgt, nic):
+def test_target_gone_for_good_fails_io_clearly(make_lun, start_node, tgt, nic):
     """tgtd dies and never returns: after rd.iscsi.timeout the I/O fails with
     a message that says so, and the node ends with the app's failure status."""
-    _, n = mid_write(tmp_path, tgt, nic, "rd.iscsi.timeout=5", f"write 13 0 {64 * MiB}")
+    _, n = mid_write(make_lun, tgt, start_node, nic, "rd.iscsi.timeout=5", f"write 13 0 {64 * MiB}")
     tgt.kill()
     b = n.finish(timeout=180)
     assert b.status == qemu_status(1), str(b)
@@ -251,22 +208,22 @@ def test_target_gone_for_good_fails_io_clearly(tmp_path, tgt, nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_login_redirect(tmp_path, tgt, nic):
+def test_login_redirect(make_lun, tmp_path, tgt, nic):
     """The target we are sent to answers with a Temporary redirect (tgt's
     RedirectAddress) to a second tgtd; the node follows it and the data lands
     there."""
     os.makedirs(tmp_path / "other")
     other = Tgt(tmp_path / "other").start()
-    try:
-        lun = lun_file(tmp_path)
-        decoy = lun_file(tmp_path, "decoy.img")
+    try:  # the second tgtd is this test's own, not the fixture's
+        lun = make_lun()
+        decoy = make_lun("decoy.img")
         other.add_target(1, IQN, lun)
         tgt.add_target(1, IQN, decoy, params={"RedirectAddress": "10.0.2.101",
                                               "RedirectPort": "3260",
                                               "RedirectReason": "Temporary"})
-        netdev = f"user,id=n0,restrict=on,{tgt.guestfwd()},{other.guestfwd(guest_ip='10.0.2.101')}"
+        both = Nic(nic, guestfwd=[tgt.guestfwd(), other.guestfwd(guest_ip="10.0.2.101")])
         b = boot(f"app=blkcheck {netroot()} -- write 29 0 {4 * MiB} verify 29 0 {4 * MiB}",
-                 extra=["-netdev", netdev, "-device", f"{nic},netdev=n0"], timeout=300)
+                 nics=[both], timeout=300)
         assert b.status == qemu_status(0), str(b)
         b.require("10.0.2.101:3260", f"iscsi: logged in to {IQN} at 10.0.2.101:3260")
         assert host_check(lun, 29, 0, 4 * MiB) == "ok"
@@ -277,8 +234,8 @@ def test_login_redirect(tmp_path, tgt, nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_storage_survives_exhausted_app_heap_and_net_general(tmp_path, tgt, nic):
-    lun = lun_file(tmp_path)
+def test_storage_survives_exhausted_app_heap_and_net_general(make_lun, tgt, nic):
+    lun = make_lun()
     tgt.add_target(1, IQN, lun)
     b = node(tgt, f"app=blkcheck {netroot()} -- exhaust write 17 0 {16 * MiB} "
                   f"verify 17 0 {16 * MiB}", nic=nic)
@@ -289,8 +246,8 @@ def test_storage_survives_exhausted_app_heap_and_net_general(tmp_path, tgt, nic)
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_pxe_sanhook_ibft(tmp_path, tgt, nic):
-    lun = lun_file(tmp_path)
+def test_pxe_sanhook_ibft(make_lun, tmp_path, tgt, nic):
+    lun = make_lun()
     tgt.add_target(1, IQN, lun)
     tftp = os.path.join(str(tmp_path), "tftp")
     os.makedirs(tftp)
@@ -302,10 +259,8 @@ def test_pxe_sanhook_ibft(tmp_path, tgt, nic):
                 f"kernel tftp://10.0.2.2/tether.bin app=blkcheck -- write 19 0 {4 * MiB} "
                 f"verify 19 0 {4 * MiB}\n"
                 "boot\n")
-    extra = ["-boot", "n", "-netdev",
-             f"user,id=n0,restrict=on,tftp={tftp},bootfile=boot.ipxe,{tgt.guestfwd()}",
-             "-device", f"{nic},netdev=n0"]
-    b = boot(extra=extra, timeout=300, direct=False)
+    pxe = Nic(nic, tftp=tftp, bootfile="boot.ipxe", guestfwd=[tgt.guestfwd()])
+    b = qemu_run(pxe)
     assert b.status == qemu_status(0), str(b)
     b.require("target from the iBFT", f"blkcheck: verify offset=0 length={4 * MiB} ok")
     assert host_check(lun, 19, 0, 4 * MiB) == "ok"

@@ -10,22 +10,18 @@ import time
 
 import pytest
 
-from conftest import Node, boot, qemu_status
-from tgt import free_port
-
-MiB = 1 << 20
-NICS = ["virtio-net-pci", "e1000"]
+from conftest import MiB, NICS, Nic, boot, free_port, qemu_status
 
 
-def hostfwd_netdev(hport, gport):
-    return ["-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{hport}-:{gport}"]
+def forwarded(nic, hport, gport):
+    """The NIC on QEMU's user network, with host port hport forwarded to gport."""
+    return [Nic(nic, hostfwd=[f"tcp:127.0.0.1:{hport}-:{gport}"])]
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_echo_64mib_byte_for_byte(nic):
+def test_echo_64mib_byte_for_byte(start_node, nic):
     hport = free_port()
-    node = Node("app=netecho -- 7 1", extra=hostfwd_netdev(hport, 7) +
-                ["-device", f"{nic},netdev=n0"])
+    node = start_node("app=netecho -- 7 1", nics=forwarded(nic, hport, 7))
     node.wait_for(r"netecho: listening on 10\.0\.2\.15:7")
     n = 64 * MiB
     block = hashlib.sha256(b"tether").digest() * 32768  # 1 MiB, not periodic at small scale
@@ -57,10 +53,9 @@ def test_echo_64mib_byte_for_byte(nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_dhcp_address_and_nic_in_boot_log(nic):
+def test_dhcp_address_and_nic_in_boot_log(start_node, nic):
     hport = free_port()
-    node = Node("app=netecho -- 7 1", extra=hostfwd_netdev(hport, 7) +
-                ["-device", f"{nic},netdev=n0"])
+    node = start_node("app=netecho -- 7 1", nics=forwarded(nic, hport, 7))
     node.wait_for(r"netecho: listening")
     log = node.log
     node.kill()
@@ -69,11 +64,11 @@ def test_dhcp_address_and_nic_in_boot_log(nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_static_address_and_ifname(nic):
+def test_static_address_and_ifname(start_node, nic):
     hport = free_port()
-    node = Node("app=netecho ifname=storage0:52:54:00:12:34:56 "
-                "ip=10.0.2.15::10.0.2.2:255.255.255.0:node1:storage0:none -- 7 1",
-                extra=hostfwd_netdev(hport, 7) + ["-device", f"{nic},netdev=n0"])
+    node = start_node("app=netecho ifname=storage0:52:54:00:12:34:56 "
+                      "ip=10.0.2.15::10.0.2.2:255.255.255.0:node1:storage0:none -- 7 1",
+                      nics=forwarded(nic, hport, 7))
     node.wait_for(r"netecho: listening on 10\.0\.2\.15:7")
     s = socket.create_connection(("127.0.0.1", hport), timeout=30)
     s.sendall(b"ping through a static address")
@@ -93,8 +88,7 @@ def test_no_nic_is_reported():
 @pytest.mark.parametrize("nic", NICS)
 def test_bad_ip_value_is_reported(nic):
     b = boot("app=netecho ip=10.0.2.999::10.0.2.2:255.255.255.0::eth0:none -- 7 1",
-             extra=["-netdev", "user,id=n0,restrict=on", "-device", f"{nic},netdev=n0"],
-             timeout=60)
+             nics=[Nic(nic)], timeout=60)
     assert b.status == qemu_status(1), str(b)
     assert re.search(r"ip=10\.0\.2\.999.*", b.log), str(b)
     b.require("netecho: no network")
@@ -104,7 +98,6 @@ def test_bad_ip_value_is_reported(nic):
 def test_dhcp_server_that_never_answers(nic):
     # a hub port with nothing else on the hub: DHCP DISCOVERs go nowhere
     b = boot("app=netecho net.dhcp_timeout=3 -- 7 1",
-             extra=["-netdev", "hubport,id=n0,hubid=0", "-device", f"{nic},netdev=n0"],
-             timeout=120)
+             nics=[Nic(nic, kind="hub")], timeout=120)
     assert b.status == qemu_status(1), str(b)
     b.require("no DHCP lease within 3 s (net.dhcp_timeout=)", "netecho: no network")

@@ -1,16 +1,18 @@
 """NIC drivers (virtio-net modern/legacy/multiqueue, e1000) through the
 nictest app: each NIC must send a DHCPDISCOVER and receive slirp's OFFER."""
-import os
-import shutil
 import subprocess
 import time
 
 import pytest
 
-from conftest import boot, qemu_status, QEMU, IMAGE
+from conftest import Nic, boot, qemu_status
 
-USER0 = ["-netdev", "user,id=n0,restrict=on"]
-USER1 = ["-netdev", "user,id=n1,restrict=on,net=10.0.3.0/24"]
+
+def user(model, **kw):
+    return Nic(model, **kw)
+
+
+SECOND = dict(net="10.0.3.0/24")  # the second NIC's user network
 
 
 @pytest.mark.parametrize("device,mode", [
@@ -22,24 +24,22 @@ USER1 = ["-netdev", "user,id=n1,restrict=on,net=10.0.3.0/24"]
     ("e1000", "INTx"),
 ])
 def test_dhcp_offer_on_one_nic(device, mode):
-    b = boot("app=nictest", extra=USER0 + ["-device", f"{device},netdev=n0"])
+    b = boot("app=nictest", nics=[user(device)])
     assert b.status == qemu_status(0), str(b)
     b.require("nictest: eth0: DHCPOFFER 10.0.2.15 from 10.0.2.2: TX and RX ok",
               f"queue, {mode}")
 
 
 def test_two_nics_at_once():
-    b = boot("app=nictest", extra=USER0 + ["-device", "virtio-net-pci,netdev=n0"] +
-             USER1 + ["-device", "e1000,netdev=n1"])
+    b = boot("app=nictest", nics=[user("virtio-net-pci"), user("e1000", **SECOND)])
     assert b.status == qemu_status(0), str(b)
     b.require("eth0: DHCPOFFER 10.0.2.15", "eth1: DHCPOFFER 10.0.3.15")
 
 
 def test_nics_behind_a_bridge_sharing_an_irq():
-    b = boot("app=nictest", extra=USER0 + USER1 + [
-        "-device", "pci-bridge,id=br1,chassis_nr=1",
-        "-device", "virtio-net-pci,bus=br1,addr=1,netdev=n0,vectors=0",
-        "-device", "e1000,bus=br1,addr=2,netdev=n1"])
+    b = boot("app=nictest", extra=["-device", "pci-bridge,id=br1,chassis_nr=1"],
+             nics=[user("virtio-net-pci", device_opts="bus=br1,addr=1,vectors=0"),
+                   user("e1000", device_opts="bus=br1,addr=2", **SECOND)])
     assert b.status == qemu_status(0), str(b)
     b.require("PCI bridge to [bus 01]", "eth0: DHCPOFFER", "eth1: DHCPOFFER")
 
@@ -47,8 +47,8 @@ def test_nics_behind_a_bridge_sharing_an_irq():
 def test_virtio_bar_above_4g_is_mapped():
     # A 4 GiB ivshmem BAR pushes SeaBIOS's 64-bit window, and virtio's modern BAR, above 4 GiB.
     b = boot("app=nictest", extra=["-object", "memory-backend-ram,id=m1,size=4G",
-                                   "-device", "ivshmem-plain,memdev=m1"] + USER0 +
-             ["-device", "virtio-net-pci,netdev=n0"])
+                                   "-device", "ivshmem-plain,memdev=m1"],
+             nics=[user("virtio-net-pci")])
     assert b.status == qemu_status(0), str(b)
     b.require("reg 0x20: [mem 0x2", "eth0: DHCPOFFER 10.0.2.15")
 
@@ -62,50 +62,28 @@ def test_no_nic_fails_cleanly():
 @pytest.mark.parametrize("device", ["virtio-net-pci", "virtio-net-pci,disable-modern=on,vectors=0",
                                     "e1000"])
 def test_tx_ring_full_recovers_on_completions(device):
-    b = boot("app=nictest -- txburst 20000", extra=USER0 + ["-device", f"{device},netdev=n0"])
+    b = boot("app=nictest -- txburst 20000", nics=[user(device)])
     assert b.status == qemu_status(0), str(b)
     b.require("txburst: 20000 sent, 20000 completed")
 
 
 @pytest.mark.parametrize("device", ["virtio-net-pci", "e1000"])
 def test_rx_pool_exhaustion_counted_and_recovered(device):
-    b = boot("app=nictest -- rxhold 1000", extra=USER0 + ["-device", f"{device},netdev=n0"])
+    b = boot("app=nictest -- rxhold 1000", nics=[user(device)])
     assert b.status == qemu_status(0), str(b)
     b.require("pool ran dry and was counted", "eth0: DHCPOFFER 10.0.2.15")
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/dev/net/tun") or
-                    not shutil.which("ip"), reason="needs root, /dev/net/tun and ip")
-def test_multiqueue_spreads_flows_over_rx_queues(tmp_path):
-    ns = f"tethernic{os.getpid()}"
-    run = lambda *a: subprocess.run(["ip", "netns", "exec", ns, *a], check=True)
-    subprocess.run(["ip", "netns", "add", ns], check=True)
-    try:
-        run("ip", "tuntap", "add", "dev", "tap0", "mode", "tap", "multi_queue")
-        run("ip", "link", "set", "tap0", "up")
-        log = tmp_path / "serial.log"
-        qemu = subprocess.Popen(
-            ["ip", "netns", "exec", ns, QEMU, "-nodefaults", "-machine", "pc", "-m", "128",
-             "-display", "none", "-no-reboot", "-serial", f"file:{log}",
-             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", IMAGE,
-             "-append", "app=nictest -- listen 6",
-             "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no,queues=2",
-             "-device", "virtio-net-pci,netdev=n0,mq=on,vectors=6"],
-            stdin=subprocess.DEVNULL)
-        try:
-            time.sleep(2)
-            # Many UDP flows from the namespace side: tun steers them by flow hash.
-            run("/usr/bin/python3", "-c", FLOWS)
-            status = qemu.wait(timeout=60)
-        finally:
-            if qemu.poll() is None:
-                qemu.kill()  # ours, by PID
-                qemu.wait()
-        out = log.read_text()
-        assert status == qemu_status(0), out
-        assert "2 RX / 2 TX queues, MSI-X" in out, out
-    finally:
-        subprocess.run(["ip", "netns", "del", ns])
+@pytest.mark.parametrize("lan", [2], indirect=True)
+def test_multiqueue_spreads_flows_over_rx_queues(lan, start_node):
+    node = start_node("app=nictest -- listen 6", wrap=lan.wrap,
+                      nics=[lan.nic("virtio-net-pci", queues=2)])
+    time.sleep(2)
+    # Many UDP flows from the namespace side: tun steers them by flow hash.
+    subprocess.run(lan.wrap + ["/usr/bin/python3", "-c", FLOWS], check=True)
+    b = node.finish(timeout=60)
+    assert b.status == qemu_status(0), str(b)
+    assert "2 RX / 2 TX queues, MSI-X" in b.log, str(b)
 
 
 FLOWS = r'''

@@ -906,6 +906,21 @@ static void test_config_errors(void **state)
 	expect_init_error("offer out of range");
 }
 
+static void test_final_errors(void **state)
+{
+	(void)state;
+	/* refusals and mismatches that a retry cannot fix */
+	static const int final[] = {-EACCES, -EPERM, -ENOENT, -EINVAL, -EOPNOTSUPP};
+	for (size_t i = 0; i < sizeof(final) / sizeof(final[0]); i++)
+		assert_true(iscsi_login_error_is_final(final[i]));
+	/* busy, out of resources, a protocol slip, the network: worth another try */
+	static const int transient[] = {0,           -EAGAIN,      -EBUSY,     -EPROTO,
+	                                -ETIMEDOUT,  -ECONNRESET,  -ECONNREFUSED, -EIO,
+	                                -EMSGSIZE,   -ENOMEM};
+	for (size_t i = 0; i < sizeof(transient) / sizeof(transient[0]); i++)
+		assert_false(iscsi_login_error_is_final(transient[i]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -923,6 +938,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_protocol_errors, setup),
 	    cmocka_unit_test_setup(test_build_limits, setup),
 	    cmocka_unit_test_setup(test_config_errors, setup),
+	    cmocka_unit_test(test_final_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "blk/iscsi/crc32c.h"
+#include "lib/crc32c.h"
 #include "blk/iscsi/pdu.h"
 
 /* A PDU with every field set to something distinctive. */
@@ -317,14 +317,14 @@ static void test_digests(void **state)
 	(void)state;
 
 	iscsi_pdu_put_hdr_digest(hdr, 48, d);
-	assert_int_equal(iscsi_crc32c_get(d), iscsi_crc32c(hdr, 48));
+	assert_int_equal(crc32c_get(d), crc32c(hdr, 48));
 	assert_int_equal(iscsi_pdu_check_hdr_digest(hdr, 48, d), 0);
 	hdr[47] = 1;
 	assert_int_equal(iscsi_pdu_check_hdr_digest(hdr, 48, d), -EBADMSG);
 
 	/* sending side pads virtually; receiving side digests the wire bytes */
 	iscsi_pdu_put_data_digest(data, 5, d);
-	assert_int_equal(iscsi_crc32c_get(d), iscsi_crc32c(data, 8));
+	assert_int_equal(crc32c_get(d), crc32c(data, 8));
 	assert_int_equal(iscsi_pdu_check_data_digest(data, 5, d), 0);
 	data[6] = 0xff; /* non-zero padding on the wire changes the digest */
 	assert_int_equal(iscsi_pdu_check_data_digest(data, 5, d), -EBADMSG);

@@ -1,9 +1,9 @@
 /* MD5 message digest (RFC 1321) for CHAP_A=5. */
-#include "blk/iscsi/md5.h"
+#include "lib/md5.h"
 
 #include <string.h>
 
-#include "blk/iscsi/mdhash.h"
+#include "lib/mdhash.h"
 #include "kernel/assert.h"
 
 /* K[i] = floor(2^32 * |sin(i + 1)|), RFC 1321 §3.4. */
@@ -69,7 +69,7 @@ static void md5_block(uint32_t h[4], const uint8_t *p)
 	h[3] += d;
 }
 
-void iscsi_md5_init(struct iscsi_md5 *ctx)
+void md5_init(struct md5 *ctx)
 {
 	ASSERT(ctx != NULL);
 	ctx->h[0] = 0x67452301;
@@ -79,24 +79,24 @@ void iscsi_md5_init(struct iscsi_md5 *ctx)
 	ctx->md.bytes = 0;
 }
 
-void iscsi_md5_update(struct iscsi_md5 *ctx, const void *data, size_t len)
+void md5_update(struct md5 *ctx, const void *data, size_t len)
 {
-	iscsi_mdhash_update(&ctx->md, ctx->h, md5_block, data, len);
+	mdhash_update(&ctx->md, ctx->h, md5_block, data, len);
 }
 
-void iscsi_md5_final(struct iscsi_md5 *ctx, uint8_t out[ISCSI_MD5_LEN])
+void md5_final(struct md5 *ctx, uint8_t out[MD5_LEN])
 {
-	iscsi_mdhash_finish(&ctx->md, ctx->h, md5_block, false);
+	mdhash_finish(&ctx->md, ctx->h, md5_block, false);
 	for (int i = 0; i < 16; i++)
 		out[i] = (uint8_t)(ctx->h[i / 4] >> (8 * (i % 4)));
-	iscsi_mdhash_wipe(ctx, sizeof(*ctx));
+	mdhash_wipe(ctx, sizeof(*ctx));
 }
 
-void iscsi_md5(const void *data, size_t len, uint8_t out[ISCSI_MD5_LEN])
+void md5(const void *data, size_t len, uint8_t out[MD5_LEN])
 {
-	struct iscsi_md5 ctx;
+	struct md5 ctx;
 
-	iscsi_md5_init(&ctx);
-	iscsi_md5_update(&ctx, data, len);
-	iscsi_md5_final(&ctx, out);
+	md5_init(&ctx);
+	md5_update(&ctx, data, len);
+	md5_final(&ctx, out);
 }

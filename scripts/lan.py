@@ -9,6 +9,7 @@ import pathlib
 import subprocess
 import time
 
+from qemu import Nic
 from tgt import Tgt
 
 NS_ADDR = "10.77.0.1"  # the namespace's end of the tap
@@ -17,7 +18,8 @@ NS_ADDR = "10.77.0.1"  # the namespace's end of the tap
 class Lan:
     """A namespace with a tap for QEMU, a DHCP server and a target."""
 
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, queues=1):
+        """queues > 1: a multi-queue tap, for virtio-net with that many pairs."""
         self.tmp = pathlib.Path(tmp_path)
         self.ns = f"tetherlan{os.getpid()}"
         self.wrap = ["ip", "netns", "exec", self.ns]
@@ -25,7 +27,8 @@ class Lan:
         self.tgt = None
         subprocess.run(["ip", "netns", "add", self.ns], check=True)
         for cmd in (["ip", "link", "set", "lo", "up"],
-                    ["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"],
+                    ["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"] +
+                    (["multi_queue"] if queues > 1 else []),
                     ["ip", "addr", "add", f"{NS_ADDR}/24", "dev", "tap0"],
                     ["ip", "link", "set", "tap0", "up"]):
             subprocess.run(self.wrap + cmd, check=True)
@@ -53,10 +56,9 @@ class Lan:
         assert self.dnsmasq.poll() is None, "dnsmasq did not start: " + self.dhcp_log.read_text()
 
     @staticmethod
-    def qemu_args(nic):
+    def nic(model, queues=1):
         """QEMU's NIC on the tap; QEMU itself must run under self.wrap."""
-        return ["-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
-                "-device", f"{nic},netdev=n0"]
+        return Nic(model, kind="tap", tap="tap0", queues=queues)
 
     def close(self):
         if self.dnsmasq and self.dnsmasq.poll() is None:

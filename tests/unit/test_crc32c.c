@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "blk/iscsi/crc32c.h"
+#include "lib/crc32c.h"
 
 /* Bit-at-a-time reference: slow, obviously right, independent of the tables. */
 static uint32_t crc_ref(const uint8_t *p, size_t n)
@@ -27,15 +27,15 @@ static void test_rfc3720_vectors(void **state)
 	(void)state;
 
 	memset(buf, 0, 32);
-	assert_int_equal(iscsi_crc32c(buf, 32), 0x8a9136aa);
+	assert_int_equal(crc32c(buf, 32), 0x8a9136aa);
 	memset(buf, 0xff, 32);
-	assert_int_equal(iscsi_crc32c(buf, 32), 0x62a8ab43);
+	assert_int_equal(crc32c(buf, 32), 0x62a8ab43);
 	for (int i = 0; i < 32; i++)
 		buf[i] = (uint8_t)i;
-	assert_int_equal(iscsi_crc32c(buf, 32), 0x46dd794e);
+	assert_int_equal(crc32c(buf, 32), 0x46dd794e);
 	for (int i = 0; i < 32; i++)
 		buf[i] = (uint8_t)(31 - i);
-	assert_int_equal(iscsi_crc32c(buf, 32), 0x113fdb5c);
+	assert_int_equal(crc32c(buf, 32), 0x113fdb5c);
 	/* the iSCSI Read command PDU of RFC 3720 B.4 */
 	static const uint8_t read_pdu[48] = {
 	    0x01, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -43,9 +43,9 @@ static void test_rfc3720_vectors(void **state)
 	    0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x18, 0x28, 0x00, 0x00, 0x00,
 	    0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	};
-	assert_int_equal(iscsi_crc32c(read_pdu, 48), 0xd9963a56);
-	assert_int_equal(iscsi_crc32c("123456789", 9), 0xe3069283);
-	assert_int_equal(iscsi_crc32c(NULL, 0), 0);
+	assert_int_equal(crc32c(read_pdu, 48), 0xd9963a56);
+	assert_int_equal(crc32c("123456789", 9), 0xe3069283);
+	assert_int_equal(crc32c(NULL, 0), 0);
 }
 
 static void test_matches_reference_all_lengths_and_alignments(void **state)
@@ -60,7 +60,7 @@ static void test_matches_reference_all_lengths_and_alignments(void **state)
 	}
 	for (size_t off = 0; off < 8; off++)
 		for (size_t len = 0; len + off <= sizeof(buf); len += (len < 40 ? 1 : 13))
-			assert_int_equal(iscsi_crc32c(buf + off, len), crc_ref(buf + off, len));
+			assert_int_equal(crc32c(buf + off, len), crc_ref(buf + off, len));
 }
 
 static void test_extend_chains(void **state)
@@ -70,10 +70,10 @@ static void test_extend_chains(void **state)
 	(void)state;
 
 	for (size_t cut = 0; cut <= n; cut++) {
-		uint32_t c = iscsi_crc32c(s, cut);
-		assert_int_equal(iscsi_crc32c_extend(c, s + cut, n - cut), iscsi_crc32c(s, n));
+		uint32_t c = crc32c(s, cut);
+		assert_int_equal(crc32c_extend(c, s + cut, n - cut), crc32c(s, n));
 	}
-	assert_int_equal(iscsi_crc32c_extend(0, s, n), iscsi_crc32c(s, n));
+	assert_int_equal(crc32c_extend(0, s, n), crc32c(s, n));
 }
 
 static void test_wire_order(void **state)
@@ -82,9 +82,9 @@ static void test_wire_order(void **state)
 	static const uint8_t want[4] = {0xaa, 0x36, 0x91, 0x8a};
 	(void)state;
 
-	iscsi_crc32c_put(out, 0x8a9136aa);
+	crc32c_put(out, 0x8a9136aa);
 	assert_memory_equal(out, want, 4);
-	assert_int_equal(iscsi_crc32c_get(want), 0x8a9136aa);
+	assert_int_equal(crc32c_get(want), 0x8a9136aa);
 }
 
 int main(void)

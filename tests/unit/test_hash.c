@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "blk/iscsi/md5.h"
-#include "blk/iscsi/sha256.h"
+#include "lib/md5.h"
+#include "lib/sha256.h"
 
 static void hex(const uint8_t *d, size_t n, char *out)
 {
@@ -21,7 +21,7 @@ static void check_md5(const char *msg, const char *want)
 	uint8_t d[16];
 	char h[33];
 
-	iscsi_md5(msg, strlen(msg), d);
+	md5(msg, strlen(msg), d);
 	hex(d, 16, h);
 	assert_string_equal(h, want);
 }
@@ -31,7 +31,7 @@ static void check_sha256(const void *msg, size_t len, const char *want)
 	uint8_t d[32];
 	char h[65];
 
-	iscsi_sha256(msg, len, d);
+	sha256(msg, len, d);
 	hex(d, 32, h);
 	assert_string_equal(h, want);
 }
@@ -63,16 +63,16 @@ static void test_sha256_fips180(void **state)
 
 static void test_sha256_million_a_streamed(void **state)
 {
-	struct iscsi_sha256 ctx;
+	struct sha256 ctx;
 	uint8_t chunk[1000], d[32];
 	char h[65];
 	(void)state;
 
 	memset(chunk, 'a', sizeof(chunk));
-	iscsi_sha256_init(&ctx);
+	sha256_init(&ctx);
 	for (int i = 0; i < 1000; i++)
-		iscsi_sha256_update(&ctx, chunk, sizeof(chunk));
-	iscsi_sha256_final(&ctx, d);
+		sha256_update(&ctx, chunk, sizeof(chunk));
+	sha256_final(&ctx, d);
 	hex(d, 32, h);
 	assert_string_equal(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
@@ -86,21 +86,21 @@ static void test_streaming_splits(void **state)
 	for (size_t i = 0; i < sizeof(msg); i++)
 		msg[i] = (uint8_t)(i * 7 + 3);
 	for (size_t len = 0; len <= sizeof(msg); len += 17) {
-		iscsi_md5(msg, len, one_md5);
-		iscsi_sha256(msg, len, one_sha);
+		md5(msg, len, one_md5);
+		sha256(msg, len, one_sha);
 		for (size_t cut = 0; cut <= len; cut += 5) {
-			struct iscsi_md5 m;
-			struct iscsi_sha256 s;
+			struct md5 m;
+			struct sha256 s;
 
-			iscsi_md5_init(&m);
-			iscsi_md5_update(&m, msg, cut);
-			iscsi_md5_update(&m, msg + cut, len - cut);
-			iscsi_md5_final(&m, d);
+			md5_init(&m);
+			md5_update(&m, msg, cut);
+			md5_update(&m, msg + cut, len - cut);
+			md5_final(&m, d);
 			assert_memory_equal(d, one_md5, 16);
-			iscsi_sha256_init(&s);
-			iscsi_sha256_update(&s, msg, cut);
-			iscsi_sha256_update(&s, msg + cut, len - cut);
-			iscsi_sha256_final(&s, d);
+			sha256_init(&s);
+			sha256_update(&s, msg, cut);
+			sha256_update(&s, msg + cut, len - cut);
+			sha256_final(&s, d);
 			assert_memory_equal(d, one_sha, 32);
 		}
 	}

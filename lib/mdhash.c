@@ -1,10 +1,10 @@
 /* Block buffering and final padding shared by MD5 and SHA-256. */
 #include <string.h>
 
-#include "blk/iscsi/mdhash.h"
+#include "lib/mdhash.h"
 #include "kernel/assert.h"
 
-void iscsi_mdhash_update(struct iscsi_mdhash *m, uint32_t *h, iscsi_md_block_fn block,
+void mdhash_update(struct mdhash *m, uint32_t *h, mdhash_block_fn block,
                          const void *data, size_t len)
 {
 	const uint8_t *p = data;
@@ -28,7 +28,7 @@ void iscsi_mdhash_update(struct iscsi_mdhash *m, uint32_t *h, iscsi_md_block_fn 
 		memcpy(m->buf, p, len);
 }
 
-void iscsi_mdhash_finish(struct iscsi_mdhash *m, uint32_t *h, iscsi_md_block_fn block,
+void mdhash_finish(struct mdhash *m, uint32_t *h, mdhash_block_fn block,
                          bool big_endian_length)
 {
 	uint64_t bits = m->bytes * 8;
@@ -46,7 +46,7 @@ void iscsi_mdhash_finish(struct iscsi_mdhash *m, uint32_t *h, iscsi_md_block_fn 
 	block(h, m->buf);
 }
 
-void iscsi_mdhash_wipe(void *p, size_t n)
+void mdhash_wipe(void *p, size_t n)
 {
 	volatile uint8_t *v = p;
 	while (n--)

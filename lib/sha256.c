@@ -1,9 +1,9 @@
 /* SHA-256 message digest (FIPS 180-4) for CHAP_A=7. */
-#include "blk/iscsi/sha256.h"
+#include "lib/sha256.h"
 
 #include <string.h>
 
-#include "blk/iscsi/mdhash.h"
+#include "lib/mdhash.h"
 #include "kernel/assert.h"
 
 /* First 32 bits of the fractional parts of the cube roots of the first 64 primes. */
@@ -64,7 +64,7 @@ static void sha256_block(uint32_t h[8], const uint8_t *p)
 	h[7] += hh;
 }
 
-void iscsi_sha256_init(struct iscsi_sha256 *ctx)
+void sha256_init(struct sha256 *ctx)
 {
 	/* First 32 bits of the fractional parts of the square roots of the first 8 primes. */
 	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -75,24 +75,24 @@ void iscsi_sha256_init(struct iscsi_sha256 *ctx)
 	ctx->md.bytes = 0;
 }
 
-void iscsi_sha256_update(struct iscsi_sha256 *ctx, const void *data, size_t len)
+void sha256_update(struct sha256 *ctx, const void *data, size_t len)
 {
-	iscsi_mdhash_update(&ctx->md, ctx->h, sha256_block, data, len);
+	mdhash_update(&ctx->md, ctx->h, sha256_block, data, len);
 }
 
-void iscsi_sha256_final(struct iscsi_sha256 *ctx, uint8_t out[ISCSI_SHA256_LEN])
+void sha256_final(struct sha256 *ctx, uint8_t out[SHA256_LEN])
 {
-	iscsi_mdhash_finish(&ctx->md, ctx->h, sha256_block, true);
+	mdhash_finish(&ctx->md, ctx->h, sha256_block, true);
 	for (int i = 0; i < 32; i++)
 		out[i] = (uint8_t)(ctx->h[i / 4] >> (24 - 8 * (i % 4)));
-	iscsi_mdhash_wipe(ctx, sizeof(*ctx));
+	mdhash_wipe(ctx, sizeof(*ctx));
 }
 
-void iscsi_sha256(const void *data, size_t len, uint8_t out[ISCSI_SHA256_LEN])
+void sha256(const void *data, size_t len, uint8_t out[SHA256_LEN])
 {
-	struct iscsi_sha256 ctx;
+	struct sha256 ctx;
 
-	iscsi_sha256_init(&ctx);
-	iscsi_sha256_update(&ctx, data, len);
-	iscsi_sha256_final(&ctx, out);
+	sha256_init(&ctx);
+	sha256_update(&ctx, data, len);
+	sha256_final(&ctx, out);
 }

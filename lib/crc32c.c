@@ -1,5 +1,5 @@
 /* CRC32C (Castagnoli), slicing-by-8 with tables computed by the compiler. */
-#include "blk/iscsi/crc32c.h"
+#include "lib/crc32c.h"
 
 #include "kernel/assert.h"
 
@@ -102,7 +102,7 @@ static inline uint32_t load_le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-uint32_t iscsi_crc32c_extend(uint32_t crc, const void *buf, size_t len)
+uint32_t crc32c_extend(uint32_t crc, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
@@ -124,12 +124,12 @@ uint32_t iscsi_crc32c_extend(uint32_t crc, const void *buf, size_t len)
 	return ~crc;
 }
 
-uint32_t iscsi_crc32c(const void *buf, size_t len)
+uint32_t crc32c(const void *buf, size_t len)
 {
-	return iscsi_crc32c_extend(0, buf, len);
+	return crc32c_extend(0, buf, len);
 }
 
-void iscsi_crc32c_put(uint8_t out[4], uint32_t crc)
+void crc32c_put(uint8_t out[4], uint32_t crc)
 {
 	out[0] = (uint8_t)crc;
 	out[1] = (uint8_t)(crc >> 8);
@@ -137,7 +137,7 @@ void iscsi_crc32c_put(uint8_t out[4], uint32_t crc)
 	out[3] = (uint8_t)(crc >> 24);
 }
 
-uint32_t iscsi_crc32c_get(const uint8_t in[4])
+uint32_t crc32c_get(const uint8_t in[4])
 {
 	return load_le32(in);
 }
