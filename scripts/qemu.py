@@ -12,7 +12,7 @@ nodes through this module.  A node is described by keyword arguments:
   debug_exit  the isa-debug-exit device, so tether's exit status becomes QEMU's
   serial      "stdio" (read through the Node), or "file:PATH"
   wrap        a command prefix (ip netns exec NS) to run QEMU inside
-  extra       anything else, appended as is
+  extra       anything else (before the NICs: a PCI bridge they sit on)
 
 Exit statuses follow kernel/panic.h: tether exit N makes QEMU exit 33 + 2N;
 the TETHER_EXIT_* codes are read from that header, never copied.
@@ -130,9 +130,10 @@ def command(append="", image=None, mem=128, nics=(), pxe=False, debug_exit=True,
         cmd += ["-kernel", image or IMAGE, "-append", append]
     if debug_exit:
         cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    cmd += list(extra)  # before the NICs: a bridge they sit on, devices that take PCI slots
     for i, nic in enumerate(nics):
         cmd += nic.args(i)
-    return cmd + list(extra)
+    return cmd
 
 
 class NodeError(AssertionError):

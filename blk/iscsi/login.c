@@ -277,35 +277,38 @@ static bool is_chap_key(const struct iscsi_kv *kv)
 	return kv->key_len > 5 && memcmp(kv->key, "CHAP_", 5) == 0;
 }
 
-static int status_error(struct iscsi_login *l, const struct iscsi_pdu *p, const uint8_t *data,
-                        uint32_t len)
+/* Status 0x0101/0x0102: the target sends us elsewhere (TargetAddress). */
+static int status_redirect(struct iscsi_login *l, const struct iscsi_pdu *p, const uint8_t *data,
+                           uint32_t len)
 {
 	const char *tgt = target_label(l);
-	uint16_t code = (uint16_t)(p->status_class << 8 | p->status_detail);
-	int err;
+	struct iscsi_text_iter it;
+	struct iscsi_kv kv;
+	bool found = false;
 
-	if (p->status_class == 1 && (p->status_detail == 1 || p->status_detail == 2)) {
-		struct iscsi_text_iter it;
-		struct iscsi_kv kv;
-		bool found = false;
-
-		iscsi_text_iter_init(&it, data, len);
-		while (iscsi_text_next(&it, &kv) > 0) {
-			if (iscsi_kv_is(&kv, "TargetAddress") &&
-			    iscsi_addr_parse_portal(kv.value, kv.value_len, &l->redirect) == 0) {
-				found = true;
-				break;
-			}
+	iscsi_text_iter_init(&it, data, len);
+	while (iscsi_text_next(&it, &kv) > 0) {
+		if (iscsi_kv_is(&kv, "TargetAddress") &&
+		    iscsi_addr_parse_portal(kv.value, kv.value_len, &l->redirect) == 0) {
+			found = true;
+			break;
 		}
-		if (!found)
-			return fail(l, -EPROTO, "target redirected ", tgt,
-			            " without a usable TargetAddress", 0);
-		l->redirect_permanent = p->status_detail == 2;
-		fail(l, 0, tgt,
-		     l->redirect_permanent ? " moved permanently to " : " moved temporarily to ",
-		     l->redirect.host.name, 0);
-		return ISCSI_LOGIN_REDIRECT;
 	}
+	if (!found)
+		return fail(l, -EPROTO, "target redirected ", tgt,
+		            " without a usable TargetAddress", 0);
+	l->redirect_permanent = p->status_detail == 2;
+	fail(l, 0, tgt,
+	     l->redirect_permanent ? " moved permanently to " : " moved temporarily to ",
+	     l->redirect.host.name, 0);
+	return ISCSI_LOGIN_REDIRECT;
+}
+
+/* The status codes RFC 7143 §11.13.5 names: their -errno and what to do,
+ * or 1 for one it does not. */
+static int status_known(struct iscsi_login *l, uint16_t code)
+{
+	const char *tgt = target_label(l);
 
 	switch (code) {
 	case 0x0201:
@@ -348,8 +351,22 @@ static int status_error(struct iscsi_login *l, const struct iscsi_pdu *p, const 
 	case 0x0302:
 		return fail(l, -EAGAIN, "target ", tgt, " out of resources, try again later", 0);
 	default:
-		break;
+		return 1;
 	}
+}
+
+static int status_error(struct iscsi_login *l, const struct iscsi_pdu *p, const uint8_t *data,
+                        uint32_t len)
+{
+	const char *tgt = target_label(l);
+	uint16_t code = (uint16_t)(p->status_class << 8 | p->status_detail);
+	int err;
+
+	if (p->status_class == 1 && (p->status_detail == 1 || p->status_detail == 2))
+		return status_redirect(l, p, data, len);
+	err = status_known(l, code);
+	if (err <= 0)
+		return err;
 	if (p->status_class == 2) {
 		err = -EINVAL;
 		fail(l, err, "target ", tgt, " rejected the login: initiator error ", 0);
@@ -501,76 +518,58 @@ static int finish(struct iscsi_login *l, const struct iscsi_pdu *p)
 	return ISCSI_LOGIN_DONE;
 }
 
-int iscsi_login_rx(struct iscsi_login *l, const uint8_t bhs[ISCSI_BHS_LEN], const void *data,
-                   uint32_t len)
+/* Is this a Login Response to our request, with good status?  Anything else
+ * ends the login (0 or the failure's -errno). */
+static int rx_check_response(struct iscsi_login *l, const struct iscsi_pdu *p, const void *data,
+                             uint32_t len)
 {
-	struct iscsi_kv mutual_n = {0}, mutual_r = {0}; /* key NULL: not received */
-	struct iscsi_text_iter it;
-	struct iscsi_kv kv;
-	struct iscsi_pdu p;
-	const char *why = NULL;
-	bool transit, cont;
-	uint8_t nsg;
-	int rc;
-
-	ASSERT(l != NULL && bhs != NULL && (data != NULL || len == 0));
-	ASSERT(!l->dead && l->in_flight);
-	l->in_flight = false;
-
-	if (++l->rounds > ISCSI_LOGIN_MAX_ROUNDS)
-		return fail(l, -EPROTO, "login did not complete within 16 exchanges", 0, 0, 0);
-	if (iscsi_pdu_decode(bhs, ISCSI_FROM_TARGET, ISCSI_LOGIN_DSL_MAX, &p, &why) < 0)
-		return fail(l, -EPROTO, "malformed login response: ", why, 0, 0);
-	ASSERT(len == p.data_len);
-	if (p.opcode == ISCSI_OP_REJECT)
+	if (p->opcode == ISCSI_OP_REJECT)
 		return fail(l, -EPROTO, "target rejected our login request: ",
-		            iscsi_pdu_reject_reason(p.reason), 0, 0);
-	if (p.opcode != ISCSI_OP_LOGIN_RSP)
-		return fail(l, -EPROTO, "unexpected ", iscsi_pdu_opcode_name(p.opcode),
+		            iscsi_pdu_reject_reason(p->reason), 0, 0);
+	if (p->opcode != ISCSI_OP_LOGIN_RSP)
+		return fail(l, -EPROTO, "unexpected ", iscsi_pdu_opcode_name(p->opcode),
 		            " during login", 0);
-	if (p.itt != l->cfg->itt)
+	if (p->itt != l->cfg->itt)
 		return fail(l, -EPROTO, "login response carries a foreign task tag", 0, 0, 0);
 	/* Status first: targets need not echo our ISID in a failure response. */
-	if (p.status_class != 0)
-		return status_error(l, &p, data, len);
-	if (memcmp(p.isid, l->cfg->isid, 6) != 0)
+	if (p->status_class != 0)
+		return status_error(l, p, data, len);
+	if (memcmp(p->isid, l->cfg->isid, 6) != 0)
 		return fail(l, -EPROTO, "login response carries a foreign ISID", 0, 0, 0);
-	if (p.version_min != ISCSI_VERSION)
+	if (p->version_min != ISCSI_VERSION)
 		return fail(l, -EPROTONOSUPPORT, "target chose an iSCSI version other than 0", 0, 0,
 		            0);
+	return 0;
+}
 
-	l->have_statsn = true;
-	l->result.expstatsn = p.statsn + 1;
-	l->result.expcmdsn = p.expcmdsn;
-	l->result.maxcmdsn = p.maxcmdsn;
-
-	transit = (p.flags & ISCSI_F_FINAL) != 0;
-	cont = (p.flags & ISCSI_F_CONTINUE) != 0;
-	nsg = ISCSI_LOGIN_NSG(p.flags);
-	if (ISCSI_LOGIN_CSG(p.flags) != l->csg)
+/* The stage bits: the response is for our stage, and any transit is one we
+ * offered. */
+static int rx_check_stage(struct iscsi_login *l, const struct iscsi_pdu *p)
+{
+	uint8_t nsg = ISCSI_LOGIN_NSG(p->flags);
+	if (ISCSI_LOGIN_CSG(p->flags) != l->csg)
 		return fail(l, -EPROTO, "login response is for a different stage", 0, 0, 0);
-	if (transit) {
-		if (!(l->req_flags & ISCSI_F_FINAL))
-			return fail(l, -EPROTO,
-			            "target moved to the next stage without our consent", 0, 0, 0);
-		if (nsg <= l->csg || nsg > ISCSI_LOGIN_NSG(l->req_flags))
-			return fail(l, -EPROTO, "target chose an invalid next stage", 0, 0, 0);
-	}
-
-	if (len > l->rx_cap - l->rx_len)
-		return fail(l, -EMSGSIZE, "login response text exceeds our reassembly buffer", 0, 0,
+	if (!(p->flags & ISCSI_F_FINAL))
+		return 0;
+	if (!(l->req_flags & ISCSI_F_FINAL))
+		return fail(l, -EPROTO, "target moved to the next stage without our consent", 0, 0,
 		            0);
-	memcpy(l->rx + l->rx_len, data, len);
-	l->rx_len += len;
-	if (cont) {
-		l->next = NEXT_FETCH;
-		return ISCSI_LOGIN_SEND;
-	}
+	if (nsg <= l->csg || nsg > ISCSI_LOGIN_NSG(l->req_flags))
+		return fail(l, -EPROTO, "target chose an invalid next stage", 0, 0, 0);
+	return 0;
+}
+
+/* Walk the reassembled text: security keys, or operational negotiation. */
+static int rx_text(struct iscsi_login *l, struct iscsi_kv *mutual_n, struct iscsi_kv *mutual_r)
+{
+	struct iscsi_text_iter it;
+	struct iscsi_kv kv;
+	int rc;
 
 	iscsi_text_iter_init(&it, l->rx, l->rx_len);
 	while ((rc = iscsi_text_next(&it, &kv)) > 0) {
 		if (l->csg == ISCSI_STAGE_SECURITY) {
-			rc = rx_security(l, &kv, &mutual_n, &mutual_r);
+			rc = rx_security(l, &kv, mutual_n, mutual_r);
 		} else {
 			struct iscsi_text_buf reply;
 
@@ -586,9 +585,50 @@ int iscsi_login_rx(struct iscsi_login *l, const uint8_t bhs[ISCSI_BHS_LEN], cons
 	}
 	if (rc < 0)
 		return fail(l, -EPROTO, "malformed login response text: ", it.why, 0, 0);
+	return 0;
+}
 
+int iscsi_login_rx(struct iscsi_login *l, const uint8_t bhs[ISCSI_BHS_LEN], const void *data,
+                   uint32_t len)
+{
+	struct iscsi_kv mutual_n = {0}, mutual_r = {0}; /* key NULL: not received */
+	struct iscsi_pdu p;
+	const char *why = NULL;
+
+	ASSERT(l != NULL && bhs != NULL && (data != NULL || len == 0));
+	ASSERT(!l->dead && l->in_flight);
+	l->in_flight = false;
+
+	if (++l->rounds > ISCSI_LOGIN_MAX_ROUNDS)
+		return fail(l, -EPROTO, "login did not complete within 16 exchanges", 0, 0, 0);
+	if (iscsi_pdu_decode(bhs, ISCSI_FROM_TARGET, ISCSI_LOGIN_DSL_MAX, &p, &why) < 0)
+		return fail(l, -EPROTO, "malformed login response: ", why, 0, 0);
+	ASSERT(len == p.data_len);
+	int rc = rx_check_response(l, &p, data, len);
+	if (rc)
+		return rc;
+	l->have_statsn = true;
+	l->result.expstatsn = p.statsn + 1;
+	l->result.expcmdsn = p.expcmdsn;
+	l->result.maxcmdsn = p.maxcmdsn;
+	rc = rx_check_stage(l, &p);
+	if (rc)
+		return rc;
+	if (len > l->rx_cap - l->rx_len)
+		return fail(l, -EMSGSIZE, "login response text exceeds our reassembly buffer", 0, 0,
+		            0);
+	memcpy(l->rx + l->rx_len, data, len);
+	l->rx_len += len;
+	if (p.flags & ISCSI_F_CONTINUE) {
+		l->next = NEXT_FETCH;
+		return ISCSI_LOGIN_SEND;
+	}
+	rc = rx_text(l, &mutual_n, &mutual_r);
+	if (rc < 0)
+		return rc;
+	bool transit = (p.flags & ISCSI_F_FINAL) != 0;
 	if (l->csg == ISCSI_STAGE_SECURITY) {
-		rc = after_security(l, transit, nsg, &mutual_n, &mutual_r);
+		rc = after_security(l, transit, ISCSI_LOGIN_NSG(p.flags), &mutual_n, &mutual_r);
 		l->rx_len = 0; /* only now: mutual_n/r point into rx */
 		return rc < 0 ? rc : ISCSI_LOGIN_SEND;
 	}

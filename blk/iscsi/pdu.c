@@ -2,21 +2,42 @@
 #include "blk/iscsi/pdu.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "lib/crc32c.h"
 #include "kernel/be.h"
 #include "kernel/assert.h"
 
+/* Byte offsets in the Basic Header Segment (RFC 7143 §11). */
+enum {
+	BHS_OPCODE = 0,      /* I bit and opcode */
+	BHS_FLAGS = 1,       /* F bit and opcode-specific flags */
+	BHS_B2 = 2,          /* response, reason, version-max */
+	BHS_B3 = 3,          /* status, version-min */
+	BHS_TOTAHSLEN = 4,   /* in 4-byte words */
+	BHS_DSL = 5,         /* DataSegmentLength, 24 bits */
+	BHS_LUN = 8,         /* or ISID (6 bytes) and TSIH (2) in login PDUs */
+	BHS_TSIH = 14,
+	BHS_ITT = 16,
+	BHS_TTT = 20,        /* or Expected Data Transfer Length, CID, SNACK Tag */
+	BHS_CMDSN = 24,      /* initiator PDUs; StatSN in target PDUs */
+	BHS_EXPSTATSN = 28,  /* initiator PDUs; ExpCmdSN in target PDUs */
+	BHS_MAXCMDSN = 32,   /* or the CDB, RefCmdSN */
+	BHS_DATASN = 36,     /* or Status-Class/Detail, AsyncEvent/VCode */
+	BHS_OFFSET = 40,     /* or BegRun, Time2Wait, Bidi residual */
+	BHS_RESID = 44,      /* or RunLength, Desired Data Transfer Length */
+};
+
 /* Fields that sit at the same place in every PDU that has them. */
-#define F_LUN       0x001 /* bytes 8-15 */
-#define F_TTT       0x002 /* bytes 20-23 */
-#define F_CMDSN     0x004 /* bytes 24-27 */
-#define F_EXPSTATSN 0x008 /* bytes 28-31 */
-#define F_TSN       0x010 /* StatSN 24, ExpCmdSN 28, MaxCmdSN 32 */
-#define F_DATASN    0x020 /* bytes 36-39 */
-#define F_OFFSET    0x040 /* bytes 40-43 */
-#define F_RESID     0x080 /* bytes 44-47 */
+#define F_LUN       0x001
+#define F_TTT       0x002
+#define F_CMDSN     0x004
+#define F_EXPSTATSN 0x008
+#define F_TSN       0x010 /* StatSN, ExpCmdSN, MaxCmdSN */
+#define F_DATASN    0x020
+#define F_OFFSET    0x040
+#define F_RESID     0x080
 
 struct op_desc {
 	uint8_t opcode;
@@ -105,6 +126,121 @@ static int check_flags(const struct iscsi_pdu *p, const char **why)
 	return 0;
 }
 
+/*
+ * Where each field of struct iscsi_pdu sits in the header: one description
+ * that both directions walk, so encode and decode cannot disagree.  key is
+ * an F_* bit for the shared fields, or an opcode for the rest.  Scalars are
+ * big-endian of their own size; bytes are copied as they are.
+ */
+struct field {
+	uint16_t key;
+	uint8_t bhs_off, len, bytes;
+	uint16_t pdu_off;
+};
+
+#define MEMBER_SIZE(m) sizeof(((struct iscsi_pdu *)0)->m)
+#define FIELD(key, off, m)  {key, off, MEMBER_SIZE(m), 0, offsetof(struct iscsi_pdu, m)}
+#define BYTES(key, off, m)  {key, off, MEMBER_SIZE(m), 1, offsetof(struct iscsi_pdu, m)}
+
+static const struct field shared[] = {
+    BYTES(F_LUN, BHS_LUN, lun),
+    FIELD(F_TTT, BHS_TTT, ttt),
+    FIELD(F_CMDSN, BHS_CMDSN, cmdsn),
+    FIELD(F_EXPSTATSN, BHS_EXPSTATSN, expstatsn),
+    FIELD(F_TSN, BHS_CMDSN, statsn),
+    FIELD(F_TSN, BHS_EXPSTATSN, expcmdsn),
+    FIELD(F_TSN, BHS_MAXCMDSN, maxcmdsn),
+    FIELD(F_DATASN, BHS_DATASN, datasn),
+    FIELD(F_OFFSET, BHS_OFFSET, offset),
+    FIELD(F_RESID, BHS_RESID, residual),
+};
+
+static const struct field specific[] = {
+    FIELD(ISCSI_OP_SCSI_CMD, BHS_TTT, exp_xfer_len),
+    BYTES(ISCSI_OP_SCSI_CMD, BHS_MAXCMDSN, cdb),
+    FIELD(ISCSI_OP_TMF_REQ, BHS_MAXCMDSN, refcmdsn),
+    FIELD(ISCSI_OP_LOGIN_REQ, BHS_B2, version_max),
+    FIELD(ISCSI_OP_LOGIN_REQ, BHS_B3, version_min),
+    BYTES(ISCSI_OP_LOGIN_REQ, BHS_LUN, isid),
+    FIELD(ISCSI_OP_LOGIN_REQ, BHS_TSIH, tsih),
+    FIELD(ISCSI_OP_LOGIN_REQ, BHS_TTT, cid),
+    FIELD(ISCSI_OP_LOGIN_RSP, BHS_B2, version_max),
+    FIELD(ISCSI_OP_LOGIN_RSP, BHS_B3, version_min),
+    BYTES(ISCSI_OP_LOGIN_RSP, BHS_LUN, isid),
+    FIELD(ISCSI_OP_LOGIN_RSP, BHS_TSIH, tsih),
+    FIELD(ISCSI_OP_LOGIN_RSP, BHS_DATASN, status_class),
+    FIELD(ISCSI_OP_LOGIN_RSP, BHS_DATASN + 1, status_detail),
+    FIELD(ISCSI_OP_LOGOUT_REQ, BHS_TTT, cid),
+    FIELD(ISCSI_OP_SNACK_REQ, BHS_OFFSET, datasn),
+    FIELD(ISCSI_OP_SNACK_REQ, BHS_RESID, xfer_len),
+    FIELD(ISCSI_OP_SCSI_RSP, BHS_B2, response),
+    FIELD(ISCSI_OP_SCSI_RSP, BHS_B3, status),
+    FIELD(ISCSI_OP_SCSI_RSP, BHS_TTT, snack_tag),
+    FIELD(ISCSI_OP_SCSI_RSP, BHS_OFFSET, bidi_residual),
+    FIELD(ISCSI_OP_TMF_RSP, BHS_B2, response),
+    FIELD(ISCSI_OP_DATA_IN, BHS_B3, status),
+    FIELD(ISCSI_OP_LOGOUT_RSP, BHS_B2, response),
+    FIELD(ISCSI_OP_LOGOUT_RSP, BHS_OFFSET, time2wait),
+    FIELD(ISCSI_OP_LOGOUT_RSP, BHS_OFFSET + 2, time2retain),
+    FIELD(ISCSI_OP_R2T, BHS_RESID, xfer_len),
+    FIELD(ISCSI_OP_ASYNC, BHS_DATASN, async_event),
+    FIELD(ISCSI_OP_ASYNC, BHS_DATASN + 1, async_vcode),
+    FIELD(ISCSI_OP_ASYNC, BHS_DATASN + 2, async_param[0]),
+    FIELD(ISCSI_OP_ASYNC, BHS_OFFSET, async_param[1]),
+    FIELD(ISCSI_OP_ASYNC, BHS_OFFSET + 2, async_param[2]),
+    FIELD(ISCSI_OP_REJECT, BHS_B2, reason),
+};
+
+static void get_field(const struct field *f, const uint8_t *bhs, struct iscsi_pdu *p)
+{
+	uint8_t *m = (uint8_t *)p + f->pdu_off;
+	const uint8_t *b = bhs + f->bhs_off;
+	if (f->bytes)
+		memcpy(m, b, f->len);
+	else if (f->len == 1)
+		*m = *b;
+	else if (f->len == 2)
+		*(uint16_t *)m = be16_get(b);
+	else
+		*(uint32_t *)m = be32_get(b);
+}
+
+static void put_field(const struct field *f, const struct iscsi_pdu *p, uint8_t *bhs)
+{
+	const uint8_t *m = (const uint8_t *)p + f->pdu_off;
+	uint8_t *b = bhs + f->bhs_off;
+	if (f->bytes)
+		memcpy(b, m, f->len);
+	else if (f->len == 1)
+		*b = *m;
+	else if (f->len == 2)
+		be16_put(b, *(const uint16_t *)m);
+	else
+		be32_put(b, *(const uint32_t *)m);
+}
+
+/* Move every field the opcode's PDU has, in one direction. */
+static void transfer(const struct op_desc *d, uint8_t opcode, const uint8_t *in_bhs,
+                     struct iscsi_pdu *out_pdu, const struct iscsi_pdu *in_pdu, uint8_t *out_bhs)
+{
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+		if (!(d->fields & shared[i].key))
+			continue;
+		if (in_bhs)
+			get_field(&shared[i], in_bhs, out_pdu);
+		else
+			put_field(&shared[i], in_pdu, out_bhs);
+	}
+	for (size_t i = 0; i < sizeof(specific) / sizeof(specific[0]); i++) {
+		if (specific[i].key != opcode)
+			continue;
+		if (in_bhs)
+			get_field(&specific[i], in_bhs, out_pdu);
+		else
+			put_field(&specific[i], in_pdu, out_bhs);
+	}
+}
+
 int iscsi_pdu_decode(const uint8_t bhs[ISCSI_BHS_LEN], enum iscsi_dir dir, uint32_t max_dsl,
                      struct iscsi_pdu *p, const char **why)
 {
@@ -112,14 +248,14 @@ int iscsi_pdu_decode(const uint8_t bhs[ISCSI_BHS_LEN], enum iscsi_dir dir, uint3
 
 	ASSERT(bhs != NULL && p != NULL);
 	memset(p, 0, sizeof(*p));
-	p->opcode = bhs[0] & 0x3f;
-	p->immediate = (bhs[0] & 0x40) != 0;
-	p->flags = bhs[1];
-	p->ahs_len = (uint16_t)(bhs[4] * 4);
-	p->data_len = (uint32_t)bhs[5] << 16 | (uint32_t)bhs[6] << 8 | bhs[7];
-	p->itt = be32_get(bhs + 16);
+	p->opcode = bhs[BHS_OPCODE] & 0x3f;
+	p->immediate = (bhs[BHS_OPCODE] & 0x40) != 0;
+	p->flags = bhs[BHS_FLAGS];
+	p->ahs_len = (uint16_t)(bhs[BHS_TOTAHSLEN] * 4);
+	p->data_len = (uint32_t)bhs[BHS_DSL] << 16 | (uint32_t)be16_get(bhs + BHS_DSL + 1);
+	p->itt = be32_get(bhs + BHS_ITT);
 
-	if (bhs[0] & 0x80)
+	if (bhs[BHS_OPCODE] & 0x80)
 		return bad(why, "reserved bit set in byte 0");
 	d = find_op(p->opcode);
 	if (d == NULL)
@@ -131,88 +267,7 @@ int iscsi_pdu_decode(const uint8_t bhs[ISCSI_BHS_LEN], enum iscsi_dir dir, uint3
 		p->immediate = false; /* reserved in target PDUs; some targets leave it set */
 	if (p->data_len > max_dsl)
 		return bad(why, "DataSegmentLength exceeds our MaxRecvDataSegmentLength");
-
-	if (d->fields & F_LUN)
-		memcpy(p->lun, bhs + 8, 8);
-	if (d->fields & F_TTT)
-		p->ttt = be32_get(bhs + 20);
-	if (d->fields & F_CMDSN)
-		p->cmdsn = be32_get(bhs + 24);
-	if (d->fields & F_EXPSTATSN)
-		p->expstatsn = be32_get(bhs + 28);
-	if (d->fields & F_TSN) {
-		p->statsn = be32_get(bhs + 24);
-		p->expcmdsn = be32_get(bhs + 28);
-		p->maxcmdsn = be32_get(bhs + 32);
-	}
-	if (d->fields & F_DATASN)
-		p->datasn = be32_get(bhs + 36);
-	if (d->fields & F_OFFSET)
-		p->offset = be32_get(bhs + 40);
-	if (d->fields & F_RESID)
-		p->residual = be32_get(bhs + 44);
-
-	switch (p->opcode) {
-	case ISCSI_OP_SCSI_CMD:
-		p->exp_xfer_len = be32_get(bhs + 20);
-		memcpy(p->cdb, bhs + 32, 16);
-		break;
-	case ISCSI_OP_TMF_REQ:
-		p->refcmdsn = be32_get(bhs + 32);
-		break;
-	case ISCSI_OP_LOGIN_REQ:
-	case ISCSI_OP_LOGIN_RSP:
-		p->version_max = bhs[2];
-		p->version_min = bhs[3];
-		memcpy(p->isid, bhs + 8, 6);
-		p->tsih = be16_get(bhs + 14);
-		if (p->opcode == ISCSI_OP_LOGIN_REQ) {
-			p->cid = be16_get(bhs + 20);
-		} else {
-			p->status_class = bhs[36];
-			p->status_detail = bhs[37];
-		}
-		break;
-	case ISCSI_OP_LOGOUT_REQ:
-		p->cid = be16_get(bhs + 20);
-		break;
-	case ISCSI_OP_SNACK_REQ:
-		p->datasn = be32_get(bhs + 40);
-		p->xfer_len = be32_get(bhs + 44);
-		break;
-	case ISCSI_OP_SCSI_RSP:
-		p->response = bhs[2];
-		p->status = bhs[3];
-		p->snack_tag = be32_get(bhs + 20);
-		p->bidi_residual = be32_get(bhs + 40);
-		break;
-	case ISCSI_OP_TMF_RSP:
-		p->response = bhs[2];
-		break;
-	case ISCSI_OP_DATA_IN:
-		p->status = bhs[3];
-		break;
-	case ISCSI_OP_LOGOUT_RSP:
-		p->response = bhs[2];
-		p->time2wait = be16_get(bhs + 40);
-		p->time2retain = be16_get(bhs + 42);
-		break;
-	case ISCSI_OP_R2T:
-		p->xfer_len = be32_get(bhs + 44);
-		break;
-	case ISCSI_OP_ASYNC:
-		p->async_event = bhs[36];
-		p->async_vcode = bhs[37];
-		p->async_param[0] = be16_get(bhs + 38);
-		p->async_param[1] = be16_get(bhs + 40);
-		p->async_param[2] = be16_get(bhs + 42);
-		break;
-	case ISCSI_OP_REJECT:
-		p->reason = bhs[2];
-		break;
-	default:
-		break;
-	}
+	transfer(d, p->opcode, bhs, p, NULL, NULL);
 	return check_flags(p, why);
 }
 
@@ -227,97 +282,15 @@ int iscsi_pdu_encode(const struct iscsi_pdu *p, uint8_t bhs[ISCSI_BHS_LEN])
 		return -EINVAL;
 
 	memset(bhs, 0, ISCSI_BHS_LEN);
-	bhs[0] = p->opcode;
+	bhs[BHS_OPCODE] = p->opcode;
 	if (p->immediate && d->dir == ISCSI_FROM_INITIATOR)
-		bhs[0] |= 0x40;
-	bhs[1] = p->flags;
-	bhs[4] = (uint8_t)(p->ahs_len / 4);
-	bhs[5] = (uint8_t)(p->data_len >> 16);
-	bhs[6] = (uint8_t)(p->data_len >> 8);
-	bhs[7] = (uint8_t)p->data_len;
-	be32_put(bhs + 16, p->itt);
-
-	if (d->fields & F_LUN)
-		memcpy(bhs + 8, p->lun, 8);
-	if (d->fields & F_TTT)
-		be32_put(bhs + 20, p->ttt);
-	if (d->fields & F_CMDSN)
-		be32_put(bhs + 24, p->cmdsn);
-	if (d->fields & F_EXPSTATSN)
-		be32_put(bhs + 28, p->expstatsn);
-	if (d->fields & F_TSN) {
-		be32_put(bhs + 24, p->statsn);
-		be32_put(bhs + 28, p->expcmdsn);
-		be32_put(bhs + 32, p->maxcmdsn);
-	}
-	if (d->fields & F_DATASN)
-		be32_put(bhs + 36, p->datasn);
-	if (d->fields & F_OFFSET)
-		be32_put(bhs + 40, p->offset);
-	if (d->fields & F_RESID)
-		be32_put(bhs + 44, p->residual);
-
-	switch (p->opcode) {
-	case ISCSI_OP_SCSI_CMD:
-		be32_put(bhs + 20, p->exp_xfer_len);
-		memcpy(bhs + 32, p->cdb, 16);
-		break;
-	case ISCSI_OP_TMF_REQ:
-		be32_put(bhs + 32, p->refcmdsn);
-		break;
-	case ISCSI_OP_LOGIN_REQ:
-	case ISCSI_OP_LOGIN_RSP:
-		bhs[2] = p->version_max;
-		bhs[3] = p->version_min;
-		memcpy(bhs + 8, p->isid, 6);
-		be16_put(bhs + 14, p->tsih);
-		if (p->opcode == ISCSI_OP_LOGIN_REQ) {
-			be16_put(bhs + 20, p->cid);
-		} else {
-			bhs[36] = p->status_class;
-			bhs[37] = p->status_detail;
-		}
-		break;
-	case ISCSI_OP_LOGOUT_REQ:
-		be16_put(bhs + 20, p->cid);
-		break;
-	case ISCSI_OP_SNACK_REQ:
-		be32_put(bhs + 40, p->datasn);
-		be32_put(bhs + 44, p->xfer_len);
-		break;
-	case ISCSI_OP_SCSI_RSP:
-		bhs[2] = p->response;
-		bhs[3] = p->status;
-		be32_put(bhs + 20, p->snack_tag);
-		be32_put(bhs + 40, p->bidi_residual);
-		break;
-	case ISCSI_OP_TMF_RSP:
-		bhs[2] = p->response;
-		break;
-	case ISCSI_OP_DATA_IN:
-		bhs[3] = p->status;
-		break;
-	case ISCSI_OP_LOGOUT_RSP:
-		bhs[2] = p->response;
-		be16_put(bhs + 40, p->time2wait);
-		be16_put(bhs + 42, p->time2retain);
-		break;
-	case ISCSI_OP_R2T:
-		be32_put(bhs + 44, p->xfer_len);
-		break;
-	case ISCSI_OP_ASYNC:
-		bhs[36] = p->async_event;
-		bhs[37] = p->async_vcode;
-		be16_put(bhs + 38, p->async_param[0]);
-		be16_put(bhs + 40, p->async_param[1]);
-		be16_put(bhs + 42, p->async_param[2]);
-		break;
-	case ISCSI_OP_REJECT:
-		bhs[2] = p->reason;
-		break;
-	default:
-		break;
-	}
+		bhs[BHS_OPCODE] |= 0x40;
+	bhs[BHS_FLAGS] = p->flags;
+	bhs[BHS_TOTAHSLEN] = (uint8_t)(p->ahs_len / 4);
+	bhs[BHS_DSL] = (uint8_t)(p->data_len >> 16);
+	be16_put(bhs + BHS_DSL + 1, (uint16_t)p->data_len);
+	be32_put(bhs + BHS_ITT, p->itt);
+	transfer(d, p->opcode, NULL, NULL, p, bhs);
 	return 0;
 }
 

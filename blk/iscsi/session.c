@@ -10,16 +10,17 @@
 #include <string.h>
 
 #include "blk/iscsi/session.h"
+#include "blk/iscsi/connect.h"
 #include "lib/crc32c.h"
 #include "blk/iscsi/pdu.h"
 #include "blk/iscsi/text.h"
+#include "blk/iscsi/window.h"
 #include "blk/scsi.h"
 #include "kernel/assert.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/fmt.h"
-#include "kernel/rand.h"
 #include "kernel/sync.h"
 #include "kernel/thread.h"
 #include "mm/mm.h"
@@ -27,7 +28,6 @@
 
 #define HDR_BUFS       (NET_SENDS_MAX + 4)
 #define RX_SCRATCH     (16 * 1024) /* non-Data-In data segments: sense, text, reject, ping */
-#define LOGIN_BUF      (16 * 1024)
 #define MAX_XFER       (1024 * 1024) /* largest request we take (blk max_blocks) */
 #define UA_RETRIES     8
 #define ABORT_RETRIES  3
@@ -82,9 +82,14 @@ struct iscsi_cmd {
 	struct iscsi_cmd *next;
 };
 
+struct session;
+
+/* A PDU header in flight: net_send()'s done callback gets it back, and with
+ * it the session it belongs to. */
 struct hdrbuf {
 	uint8_t h[ISCSI_BHS_LEN + ISCSI_DIGEST_LEN];
 	uint8_t tail[3 + ISCSI_DIGEST_LEN];
+	struct session *s;
 	struct task *task;
 	struct hdrbuf *next;
 };
@@ -103,7 +108,7 @@ struct session {
 	uint16_t tsih;
 	struct iscsi_params p; /* negotiated */
 	bool hd, dd;
-	uint32_t cmdsn, expcmdsn, maxcmdsn, expstatsn;
+	struct iscsi_window w; /* CmdSN window and ExpStatSN */
 	uint64_t last_rx_ns, nop_sent_ns;
 	bool nop_outstanding;
 	uint64_t down_since;
@@ -126,7 +131,7 @@ struct session {
 	struct hdrbuf hdrs[HDR_BUFS];
 	struct hdrbuf *free_hdrs;
 	uint8_t *scratch;  /* RX_SCRATCH */
-	uint8_t *loginbuf; /* LOGIN_BUF: text in and out during login */
+	uint8_t *loginbuf; /* ISCSI_CONNECT_BUF: text in and out during login */
 	uint8_t *loginrx;
 
 	/* shutdown */
@@ -138,19 +143,9 @@ struct session {
 	uint64_t ua_seen, digest_errors;
 };
 
-static struct session *sess;
+static struct session *sess; /* the one session: for iscsi_session_dump() and one open per boot */
 
 /* ------------------------------------------------------------ helpers */
-
-static bool sn_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
-static bool sn_le(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) <= 0;
-}
 
 static void conn_fail(struct session *s, int err, const char *why)
 {
@@ -173,22 +168,9 @@ static struct task *task_by_itt(struct session *s, uint32_t itt)
 	return t;
 }
 
-enum { SN_NO_STATSN, SN_PEEK, SN_ADVANCE }; /* what a PDU's StatSN field means */
-
-static void update_sn(struct session *s, const struct iscsi_pdu *p, int statsn_mode)
+static void update_sn(struct session *s, const struct iscsi_pdu *p, enum iscsi_statsn mode)
 {
-	/* MaxCmdSN < ExpCmdSN - 1 means the window fields are to be ignored. */
-	if (!sn_lt(p->maxcmdsn, p->expcmdsn - 1)) {
-		if (sn_lt(s->expcmdsn, p->expcmdsn))
-			s->expcmdsn = p->expcmdsn;
-		if (sn_lt(s->maxcmdsn, p->maxcmdsn))
-			s->maxcmdsn = p->maxcmdsn;
-	}
-	if (statsn_mode == SN_NO_STATSN)
-		return;
-	uint32_t next = statsn_mode == SN_ADVANCE ? p->statsn + 1 : p->statsn;
-	if (sn_lt(s->expstatsn, next))
-		s->expstatsn = next;
+	iscsi_window_update(&s->w, p->expcmdsn, p->maxcmdsn, p->statsn, mode);
 }
 
 /* ------------------------------------------------------------ sending */
@@ -196,7 +178,7 @@ static void update_sn(struct session *s, const struct iscsi_pdu *p, int statsn_m
 static void send_done(void *arg, int err)
 {
 	struct hdrbuf *hb = arg;
-	struct session *s = sess;
+	struct session *s = hb->s;
 	uint64_t fl = irq_save();
 	if (hb->task)
 		hb->task->tx_pending--;
@@ -419,7 +401,7 @@ static int rx_data_in(struct session *s, const struct iscsi_pdu *p)
 	t->rx_busy--;
 	if (!rc) {
 		t->got += p->data_len;
-		update_sn(s, p, (p->flags & ISCSI_F_DATA_STATUS) ? SN_ADVANCE : SN_NO_STATSN);
+		update_sn(s, p, (p->flags & ISCSI_F_DATA_STATUS) ? ISCSI_STATSN_ADVANCE : ISCSI_STATSN_NONE);
 		if (p->flags & ISCSI_F_DATA_STATUS) {
 			t->status = p->status;
 			t->rsp = true;
@@ -443,7 +425,7 @@ static void rx_scsi_response(struct session *s, const struct iscsi_pdu *p, const
 	struct blk_req *done = 0;
 	char msg[120];
 	mutex_lock(&s->lock);
-	update_sn(s, p, SN_ADVANCE);
+	update_sn(s, p, ISCSI_STATSN_ADVANCE);
 	struct task *t = task_by_itt(s, p->itt);
 	if (!t || t->state != TS_SENT) {
 		mutex_unlock(&s->lock);
@@ -488,7 +470,7 @@ static void rx_scsi_response(struct session *s, const struct iscsi_pdu *p, const
 static void rx_r2t(struct session *s, const struct iscsi_pdu *p)
 {
 	mutex_lock(&s->lock);
-	update_sn(s, p, SN_PEEK);
+	update_sn(s, p, ISCSI_STATSN_PEEK);
 	struct task *t = task_by_itt(s, p->itt);
 	if (!t || t->state != TS_SENT || !t->write || p->offset > t->xfer ||
 	    p->xfer_len > t->xfer - p->offset || p->xfer_len == 0) {
@@ -510,7 +492,7 @@ static void rx_r2t(struct session *s, const struct iscsi_pdu *p)
 static void rx_nop_in(struct session *s, const struct iscsi_pdu *p)
 {
 	mutex_lock(&s->lock);
-	update_sn(s, p, p->itt != ISCSI_TAG_RESERVED ? SN_ADVANCE : SN_PEEK);
+	update_sn(s, p, p->itt != ISCSI_TAG_RESERVED ? ISCSI_STATSN_ADVANCE : ISCSI_STATSN_PEEK);
 	if (p->itt == ITT_NOP)
 		s->nop_outstanding = false;
 	if (p->ttt != ISCSI_TAG_RESERVED && s->npings < 4)
@@ -522,7 +504,7 @@ static void rx_nop_in(struct session *s, const struct iscsi_pdu *p)
 static void rx_tmf_response(struct session *s, const struct iscsi_pdu *p)
 {
 	mutex_lock(&s->lock);
-	update_sn(s, p, SN_ADVANCE);
+	update_sn(s, p, ISCSI_STATSN_ADVANCE);
 	if (p->itt == ITT_TMF && s->tmf_func) {
 		/* 0 complete, 1 task does not exist: either way the task is gone at the target. */
 		bool ok = p->response == 0 || p->response == 1;
@@ -548,7 +530,7 @@ static void rx_tmf_response(struct session *s, const struct iscsi_pdu *p)
 static void rx_async(struct session *s, const struct iscsi_pdu *p)
 {
 	mutex_lock(&s->lock);
-	update_sn(s, p, SN_ADVANCE);
+	update_sn(s, p, ISCSI_STATSN_ADVANCE);
 	mutex_unlock(&s->lock);
 	switch (p->async_event) {
 	case ISCSI_ASYNC_LOGOUT_REQUEST:
@@ -570,7 +552,7 @@ static void rx_reject(struct session *s, const struct iscsi_pdu *p, const uint8_
 	struct iscsi_pdu rej;
 	const char *why = 0;
 	mutex_lock(&s->lock);
-	update_sn(s, p, SN_ADVANCE);
+	update_sn(s, p, ISCSI_STATSN_ADVANCE);
 	mutex_unlock(&s->lock);
 	if (iscsi_pdu_rejected_header(data, p->data_len, &rej, &why) == 0)
 		pr_err("iscsi: target rejected our %s (itt %#x): %s\n",
@@ -580,6 +562,45 @@ static void rx_reject(struct session *s, const struct iscsi_pdu *p, const uint8_
 		pr_err("iscsi: target sent a Reject (%s)\n", iscsi_pdu_reject_reason(p->reason));
 	/* Under ERL 0 a rejected command never completes: start over on a new connection. */
 	conn_fail(s, -EPROTO, "PDU rejected");
+}
+
+/* Hand a PDU (its data in s->scratch) to its handler; false when the
+ * receive thread is done with this connection. */
+static bool rx_dispatch(struct session *s, const struct iscsi_pdu *p)
+{
+	switch (p->opcode) {
+	case ISCSI_OP_SCSI_RSP:
+		rx_scsi_response(s, p, s->scratch);
+		break;
+	case ISCSI_OP_R2T:
+		rx_r2t(s, p);
+		break;
+	case ISCSI_OP_NOP_IN:
+		rx_nop_in(s, p);
+		break;
+	case ISCSI_OP_TMF_RSP:
+		rx_tmf_response(s, p);
+		break;
+	case ISCSI_OP_ASYNC:
+		rx_async(s, p);
+		break;
+	case ISCSI_OP_REJECT:
+		rx_reject(s, p, s->scratch);
+		break;
+	case ISCSI_OP_LOGOUT_RSP:
+		if (s->closing) {
+			s->conn_err = -ECONNABORTED; /* no recovery: we asked for it */
+			sem_up(&s->closed);
+		} else {
+			conn_fail(s, -ECONNRESET, "logged out");
+		}
+		return false;
+	default:
+		pr_err("iscsi: unexpected %s from the target\n", iscsi_pdu_opcode_name(p->opcode));
+		conn_fail(s, -EPROTO, "unexpected PDU");
+		return false;
+	}
+	return !s->conn_err;
 }
 
 static void rx_thread(void *arg)
@@ -628,226 +649,11 @@ static void rx_thread(void *arg)
 			          rc == -EBADMSG ? "data digest mismatch" : "receive failed");
 			return;
 		}
-		switch (p.opcode) {
-		case ISCSI_OP_SCSI_RSP:
-			rx_scsi_response(s, &p, s->scratch);
-			break;
-		case ISCSI_OP_R2T:
-			rx_r2t(s, &p);
-			break;
-		case ISCSI_OP_NOP_IN:
-			rx_nop_in(s, &p);
-			break;
-		case ISCSI_OP_TMF_RSP:
-			rx_tmf_response(s, &p);
-			break;
-		case ISCSI_OP_ASYNC:
-			rx_async(s, &p);
-			break;
-		case ISCSI_OP_REJECT:
-			rx_reject(s, &p, s->scratch);
-			break;
-		case ISCSI_OP_LOGOUT_RSP:
-			if (s->closing) {
-				s->conn_err = -ECONNABORTED; /* no recovery: we asked for it */
-				sem_up(&s->closed);
-			} else {
-				conn_fail(s, -ECONNRESET, "logged out");
-			}
+		if (!rx_dispatch(s, &p))
 			return;
-		default:
-			pr_err("iscsi: unexpected %s from the target\n",
-			       iscsi_pdu_opcode_name(p.opcode));
-			conn_fail(s, -EPROTO, "unexpected PDU");
-			return;
-		}
 		if (s->conn_err)
 			return;
 	}
-}
-
-/* ------------------------------------------------------------ login */
-
-static int login_random(void *ctx, uint8_t *buf, size_t len)
-{
-	(void)ctx;
-	rand_bytes(buf, len);
-	return 0;
-}
-
-static void login_config(struct session *s, const struct iscsi_cfg *cfg, bool discovery,
-                         struct iscsi_login_config *lc)
-{
-	memset(lc, 0, sizeof(*lc));
-	lc->initiator_name = cfg->initiator;
-	lc->target_name = discovery ? 0 : cfg->target;
-	memcpy(lc->isid, cfg->isid, 6);
-	lc->tsih = 0; /* ERL 0: a new connection reinstates the session with our ISID */
-	lc->cid = 1;
-	lc->itt = 0x70000000u | (s ? s->gen++ & 0xffff : 0);
-	lc->cmdsn = s ? s->cmdsn : 1;
-	if (cfg->chap_user[0]) {
-		lc->chap_name = cfg->chap_user;
-		lc->chap_secret = (const uint8_t *)cfg->chap_secret;
-		lc->chap_secret_len = strlen(cfg->chap_secret);
-	}
-	if (cfg->mutual_secret[0]) {
-		lc->mutual_name = cfg->mutual_user;
-		lc->mutual_secret = (const uint8_t *)cfg->mutual_secret;
-		lc->mutual_secret_len = strlen(cfg->mutual_secret);
-	}
-	lc->allow_short_secret = true; /* tgt and many arrays accept them; RFC says 12+ */
-	iscsi_params_preferred(&lc->params);
-	lc->params.header_digest = cfg->header_digest;
-	lc->params.data_digest = cfg->data_digest;
-	lc->random = login_random;
-}
-
-/* Receive one whole PDU during login (no digests yet). */
-static int login_recv(struct net_conn *c, uint8_t *bhs, uint8_t *data, uint32_t cap,
-                      struct iscsi_pdu *p, uint64_t timeout)
-{
-	size_t got = 0;
-	while (got < ISCSI_BHS_LEN) {
-		long n = net_recv(c, bhs + got, ISCSI_BHS_LEN - got, timeout);
-		if (n <= 0)
-			return n == 0 ? -ECONNRESET : (int)n;
-		got += (size_t)n;
-	}
-	const char *why = "";
-	if (iscsi_pdu_decode(bhs, ISCSI_FROM_TARGET, cap, p, &why)) {
-		pr_err("iscsi: malformed PDU during login: %s\n", why);
-		return -EPROTO;
-	}
-	uint32_t len = p->data_len + iscsi_pdu_pad(p->data_len) + p->ahs_len;
-	if (len > cap)
-		return -EMSGSIZE;
-	got = 0;
-	while (got < len) {
-		long n = net_recv(c, data + got, len - got, timeout);
-		if (n <= 0)
-			return n == 0 ? -ECONNRESET : (int)n;
-		got += (size_t)n;
-	}
-	if (p->ahs_len)
-		memmove(data, data + p->ahs_len, p->data_len);
-	return 0;
-}
-
-static int send_all(struct net_conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
-{
-	static const uint8_t zeros[4];
-	int rc = net_send_all(c, bhs, ISCSI_BHS_LEN);
-	if (!rc && len)
-		rc = net_send_all(c, data, len);
-	if (!rc && iscsi_pdu_pad(len))
-		rc = net_send_all(c, zeros, iscsi_pdu_pad(len));
-	return rc;
-}
-
-struct login_out {
-	struct iscsi_login_result res;
-	struct net_conn *conn;
-	char ip[64]; /* where we logged in: the portal, or where it redirected us */
-	uint16_t port;
-};
-
-/* What a connection error most likely means, for the admin reading it. */
-static const char *conn_hint(int rc)
-{
-	switch (rc) {
-	case -ECONNREFUSED:
-		return " (connection refused: is the target running and listening there?)";
-	case -ETIMEDOUT:
-		return " (timed out: check the address and the network)";
-	case -ECONNRESET:
-		return " (the target closed the connection: is it running, and does it accept "
-		       "this initiator?)";
-	default:
-		return "";
-	}
-}
-
-/*
- * Connect and run the login state machine, following redirects.  0 with
- * out->conn open in Full Feature Phase, or -errno after printing why.
- */
-static int do_login(struct session *s, const struct iscsi_cfg *cfg, bool discovery, uint8_t *buf,
-                    uint8_t *rxbuf, struct login_out *out, bool quiet)
-{
-	char ip[64];
-	uint16_t port = cfg->port;
-	struct iscsi_login_config lc;
-	struct iscsi_login l;
-	const uint64_t timeout = 15 * NSEC_PER_SEC;
-	strncpy(ip, cfg->portal, sizeof(ip) - 1);
-	ip[sizeof(ip) - 1] = 0;
-	login_config(s, cfg, discovery, &lc);
-	for (int redirects = 0; redirects < 4; redirects++) {
-		struct net_conn *c;
-		int rc = net_connect_storage(ip, port, &c, timeout);
-		if (rc) {
-			if (!quiet)
-				pr_err("iscsi: cannot connect to %s:%u: error %d%s\n", ip, port, rc,
-				       conn_hint(rc));
-			return rc;
-		}
-		rc = iscsi_login_init(&l, &lc, rxbuf, LOGIN_BUF);
-		if (rc) {
-			pr_err("iscsi: %s\n", iscsi_login_msg(&l));
-			net_close(c);
-			return rc;
-		}
-		for (;;) {
-			uint8_t bhs[ISCSI_BHS_LEN];
-			uint32_t len;
-			rc = iscsi_login_build(&l, bhs, buf, LOGIN_BUF, &len);
-			if (!rc)
-				rc = send_all(c, bhs, buf, len);
-			struct iscsi_pdu p;
-			if (!rc)
-				rc = login_recv(c, bhs, buf, LOGIN_BUF, &p, timeout);
-			if (rc) {
-				if (!quiet)
-					pr_err("iscsi: login to %s:%u failed: connection error %d%s\n",
-					       ip, port, rc, conn_hint(rc));
-				break;
-			}
-			rc = iscsi_login_rx(&l, bhs, buf, p.data_len);
-			if (rc == ISCSI_LOGIN_SEND)
-				continue;
-			break;
-		}
-		if (rc == ISCSI_LOGIN_DONE) {
-			out->res = *iscsi_login_result(&l);
-			out->conn = c;
-			memcpy(out->ip, ip, sizeof(out->ip));
-			out->port = port;
-			return 0;
-		}
-		net_close(c);
-		if (rc == ISCSI_LOGIN_REDIRECT) {
-			bool perm;
-			const struct iscsi_portal *to = iscsi_login_redirect(&l, &perm);
-			/* the message ends with the new host; the port completes it */
-			pr_info("iscsi: %s:%u\n", iscsi_login_msg(&l), to->port);
-			if (to->host.kind != ISCSI_HOST_IPV4) {
-				pr_err(
-				    "iscsi: redirected to %s, which is not an IPv4 address; tether "
-				    "does not resolve names\n",
-				    to->host.name);
-				return -EHOSTUNREACH;
-			}
-			strncpy(ip, to->host.name, sizeof(ip) - 1);
-			port = to->port;
-			continue;
-		}
-		if (rc < 0 && iscsi_login_msg(&l)[0])
-			pr_err("iscsi: %s\n", iscsi_login_msg(&l));
-		return rc < 0 ? rc : -EPROTO;
-	}
-	pr_err("iscsi: too many login redirects\n");
-	return -ELOOP;
 }
 
 /* ------------------------------------------------------------ the engine */
@@ -861,8 +667,8 @@ static int send_command(struct session *s, struct task *t)
 	scsi_lun_encode(t->cmd && t->cmd->lun0 ? 0 : s->cfg.lun, p.lun);
 	p.itt = t->itt;
 	p.exp_xfer_len = t->xfer;
-	p.cmdsn = s->cmdsn;
-	p.expstatsn = s->expstatsn;
+	p.cmdsn = s->w.cmdsn;
+	p.expstatsn = s->w.expstatsn;
 	memcpy(p.cdb, t->cdb, sizeof(p.cdb));
 	t->unsol_target = 0;
 	if (t->write) {
@@ -880,7 +686,7 @@ static int send_command(struct session *s, struct task *t)
 	int rc = send_pdu(s, &p, t->buf, t);
 	if (rc)
 		return rc;
-	t->cmdsn = s->cmdsn++;
+	t->cmdsn = s->w.cmdsn++;
 	t->unsol = imm;
 	t->state = TS_SENT;
 	t->deadline = clock_ns() + s->cfg.cmd_timeout_ns;
@@ -895,7 +701,7 @@ static int send_data_out(struct session *s, struct task *t)
 	uint32_t off, len, left;
 	scsi_lun_encode(s->cfg.lun, p.lun);
 	p.itt = t->itt;
-	p.expstatsn = s->expstatsn;
+	p.expstatsn = s->w.expstatsn;
 	if (t->unsol < t->unsol_target) {
 		off = t->unsol;
 		left = t->unsol_target - t->unsol;
@@ -940,8 +746,8 @@ static int send_nop(struct session *s, uint32_t itt, uint32_t ttt)
 	    .opcode = ISCSI_OP_NOP_OUT, .immediate = true, .flags = ISCSI_F_FINAL};
 	p.itt = itt;
 	p.ttt = ttt;
-	p.cmdsn = s->cmdsn;
-	p.expstatsn = s->expstatsn;
+	p.cmdsn = s->w.cmdsn;
+	p.expstatsn = s->w.expstatsn;
 	return send_pdu(s, &p, 0, 0);
 }
 
@@ -952,8 +758,8 @@ static int send_tmf(struct session *s, uint8_t func, struct task *t)
 	scsi_lun_encode(s->cfg.lun, p.lun);
 	p.itt = ITT_TMF;
 	p.ttt = t ? t->itt : ISCSI_TAG_RESERVED;
-	p.cmdsn = s->cmdsn;
-	p.expstatsn = s->expstatsn;
+	p.cmdsn = s->w.cmdsn;
+	p.expstatsn = s->w.expstatsn;
 	p.refcmdsn = t ? t->cmdsn : 0;
 	int rc = send_pdu(s, &p, 0, 0);
 	if (!rc) {
@@ -974,11 +780,11 @@ static int send_logout(struct session *s)
 	p.flags = ISCSI_F_FINAL | ISCSI_LOGOUT_SESSION;
 	p.itt = ITT_LOGOUT;
 	p.cid = 1;
-	p.cmdsn = s->cmdsn;
-	p.expstatsn = s->expstatsn;
+	p.cmdsn = s->w.cmdsn;
+	p.expstatsn = s->w.expstatsn;
 	int rc = send_pdu(s, &p, 0, 0);
 	if (!rc)
-		s->cmdsn++;
+		s->w.cmdsn++;
 	return rc;
 }
 
@@ -1045,15 +851,28 @@ static void take_new_work(struct session *s)
 }
 
 /* The oldest task (by issue order) in a given state, or NULL. */
+struct pick {
+	const struct session *s;
+	enum tstate st;
+};
+
+static bool pick_state(size_t i, const void *ctx)
+{
+	const struct pick *k = ctx;
+	return k->s->tasks[i].state == k->st;
+}
+
+static uint64_t task_seq(size_t i, const void *ctx)
+{
+	return ((const struct pick *)ctx)->s->tasks[i].seq;
+}
+
+/* The task in state st that was issued first: replays keep their order. */
 static struct task *oldest(struct session *s, enum tstate st)
 {
-	struct task *best = 0;
-	for (int i = 0; i < ISCSI_QUEUE_DEPTH; i++) {
-		struct task *t = &s->tasks[i];
-		if (t->state == st && (!best || t->seq < best->seq))
-			best = t;
-	}
-	return best;
+	struct pick k = {s, st};
+	size_t i = iscsi_oldest(ISCSI_QUEUE_DEPTH, pick_state, task_seq, &k);
+	return i < ISCSI_QUEUE_DEPTH ? &s->tasks[i] : 0;
 }
 
 /*
@@ -1085,7 +904,7 @@ static void pump(struct session *s)
 	}
 	take_new_work(s);
 	for (;;) {
-		if (!sn_le(s->cmdsn, s->maxcmdsn))
+		if (!iscsi_window_open(&s->w))
 			return; /* the target's window is full */
 		struct task *t = oldest(s, TS_QUEUED);
 		if (!t || send_command(s, t))
@@ -1132,11 +951,11 @@ static void check_timers(struct session *s, uint64_t now)
 			}
 		}
 	}
-	if (s->nop_outstanding && now - s->nop_sent_ns >= s->cfg.nop_timeout_ns) {
+	if (s->nop_outstanding && iscsi_nop_expired(now, s->nop_sent_ns, s->cfg.nop_timeout_ns)) {
 		s->nop_outstanding = false;
 		conn_fail(s, -ETIMEDOUT, "no answer to NOP-Out");
-	} else if (!s->nop_outstanding && s->cfg.nop_interval_ns &&
-	           now - s->last_rx_ns >= s->cfg.nop_interval_ns) {
+	} else if (!s->nop_outstanding &&
+	           iscsi_nop_due(now, s->last_rx_ns, s->cfg.nop_interval_ns)) {
 		if (send_nop(s, ITT_NOP, ISCSI_TAG_RESERVED) == 0) {
 			s->nop_outstanding = true;
 			s->nop_sent_ns = now;
@@ -1147,10 +966,7 @@ static void check_timers(struct session *s, uint64_t now)
 
 static uint64_t next_timer(struct session *s, uint64_t now)
 {
-	uint64_t t = now + NSEC_PER_SEC;
-	if (s->cfg.nop_interval_ns && s->last_rx_ns + s->cfg.nop_interval_ns < t)
-		t = s->last_rx_ns + s->cfg.nop_interval_ns;
-	return t > now ? t : now + NSEC_PER_MSEC;
+	return iscsi_next_wakeup(now, s->last_rx_ns, s->cfg.nop_interval_ns);
 }
 
 /* Complete finished tasks whose buffers are no longer referenced by sends. */
@@ -1204,17 +1020,24 @@ static void conn_close(struct session *s)
 	s->up = false;
 }
 
-static int conn_start(struct session *s, struct login_out *lo)
+/* The login's ITT: its own range, a new one each time, so late answers to an
+ * earlier attempt never match. */
+static uint32_t login_itt(struct session *s)
+{
+	return 0x70000000u | (s->gen++ & 0xffff);
+}
+
+static int conn_start(struct session *s, struct iscsi_connected *lo)
 {
 	s->conn = lo->conn;
 	s->p = lo->res.params;
 	s->tsih = lo->res.tsih;
 	s->hd = s->p.header_digest == ISCSI_DIGEST_CRC32C;
 	s->dd = s->p.data_digest == ISCSI_DIGEST_CRC32C;
-	s->expstatsn = lo->res.expstatsn;
-	s->cmdsn = lo->res.expcmdsn;
-	s->expcmdsn = lo->res.expcmdsn;
-	s->maxcmdsn = lo->res.maxcmdsn;
+	s->w.expstatsn = lo->res.expstatsn;
+	s->w.cmdsn = lo->res.expcmdsn;
+	s->w.expcmdsn = lo->res.expcmdsn;
+	s->w.maxcmdsn = lo->res.maxcmdsn;
 	s->conn_err = 0;
 	s->nop_outstanding = false;
 	s->npings = 0;
@@ -1250,7 +1073,7 @@ static void recover(struct session *s)
 	mutex_unlock(&s->lock);
 	run_completions(done);
 
-	uint64_t wait = (uint64_t)(s->p.time2wait ? s->p.time2wait : 1) * NSEC_PER_SEC;
+	uint64_t wait = iscsi_first_wait(s->p.time2wait);
 	for (unsigned attempt = 1;; attempt++) {
 		uint64_t now = clock_ns();
 		if (now - s->down_since >= s->cfg.replacement_timeout_ns) {
@@ -1267,8 +1090,9 @@ static void recover(struct session *s)
 			s->down_since = now; /* the next requests get a full timeout again */
 		}
 		thread_sleep_ns(wait);
-		struct login_out lo;
-		int rc = do_login(s, &s->cfg, false, s->loginbuf, s->loginrx, &lo, attempt > 1);
+		struct iscsi_connected lo;
+		int rc = iscsi_connect(&s->cfg, false, login_itt(s), s->w.cmdsn, s->loginbuf,
+		                       s->loginrx, &lo, attempt > 1);
 		if (rc == 0) {
 			mutex_lock(&s->lock);
 			if (conn_start(s, &lo) == 0) {
@@ -1288,8 +1112,7 @@ static void recover(struct session *s)
 		if (iscsi_login_error_is_final(rc))
 			pr_err("iscsi: the target refuses us now; retrying in case it is being "
 			       "reconfigured\n");
-		if (wait < 16 * NSEC_PER_SEC)
-			wait *= 2; /* back off, but keep trying */
+		wait = iscsi_backoff(wait); /* back off, but keep trying */
 	}
 }
 
@@ -1376,94 +1199,112 @@ static int exec(struct session *s, struct iscsi_cmd *c)
 	return c->err;
 }
 
-static int probe_lun(struct session *s)
+/* A fresh internal command reading into buf[0..len); the caller fills the CDB. */
+static struct iscsi_cmd *cmd_prep(struct iscsi_cmd *c, void *buf, uint32_t len)
 {
-	static uint8_t data[256] __attribute__((aligned(8)));
+	memset(c, 0, sizeof(*c));
+	c->buf = buf;
+	c->len = len;
+	return c;
+}
+
+/* REPORT LUNS (well-known LUN semantics aside, any LUN answers it): name the
+ * LUNs there are when ours is not among them.  A target that does not answer
+ * it gets the benefit of the doubt. */
+static int check_lun_exists(struct session *s, uint8_t *data, uint32_t cap)
+{
+	struct iscsi_cmd c;
+	scsi_cdb_report_luns(cmd_prep(&c, data, cap)->cdb, 0, cap);
+	c.lun0 = true;
+	if (exec(s, &c))
+		return 0;
+	uint8_t luns[30][8];
+	uint32_t total = 0;
+	int n = scsi_parse_report_luns(data, cap, luns, 30, &total);
+	bool found = false;
+	char list[128] = "";
+	size_t ll = 0;
+	for (int i = 0; i < n && ll < sizeof(list); i++) {
+		uint32_t num;
+		if (scsi_lun_decode(luns[i], &num))
+			continue;
+		found |= num == s->cfg.lun;
+		ll += (size_t)fmt_snprintf(list + ll, sizeof(list) - ll, "%s%u", ll ? ", " : "", num);
+	}
+	if (n <= 0 || found)
+		return 0;
+	pr_err("iscsi: %s has no LUN %u; it has LUN %s: fix the LUN in netroot= or the root path\n",
+	       s->cfg.target, s->cfg.lun, list);
+	return -ENODEV;
+}
+
+/* TEST UNIT READY absorbs the unit attention every new nexus reports. */
+static int wait_ready(struct session *s)
+{
 	struct iscsi_cmd c;
 	int rc = 0;
-	/* REPORT LUNS (well-known LUN semantics aside, any LUN answers it): name the
-	 * LUNs there are when ours is not among them. */
-	memset(&c, 0, sizeof(c));
-	scsi_cdb_report_luns(c.cdb, 0, sizeof(data));
-	c.lun0 = true;
-	c.buf = data;
-	c.len = sizeof(data);
-	if (exec(s, &c) == 0) {
-		uint8_t luns[30][8];
-		uint32_t total = 0;
-		int n = scsi_parse_report_luns(data, sizeof(data), luns, 30, &total);
-		bool found = false;
-		char list[128] = "";
-		size_t ll = 0;
-		for (int i = 0; i < n; i++) {
-			uint32_t num;
-			if (scsi_lun_decode(luns[i], &num))
-				continue;
-			found |= num == s->cfg.lun;
-			ll += (size_t)fmt_snprintf(list + ll, sizeof(list) - ll, "%s%u", ll ? ", " : "",
-						   num);
-			if (ll >= sizeof(list))
-				break;
-		}
-		if (n > 0 && !found) {
-			pr_err("iscsi: %s has no LUN %u; it has LUN %s: fix the LUN in netroot= or the "
-			       "root path\n",
-			       s->cfg.target, s->cfg.lun, list);
-			return -ENODEV;
-		}
-	}
-	/* TEST UNIT READY absorbs the unit attention every new nexus reports. */
 	for (int i = 0; i < 5; i++) {
-		memset(&c, 0, sizeof(c));
-		scsi_cdb_test_unit_ready(c.cdb);
+		scsi_cdb_test_unit_ready(cmd_prep(&c, 0, 0)->cdb);
 		rc = exec(s, &c);
 		if (rc == 0)
-			break;
+			return 0;
 		thread_sleep_ns(200 * NSEC_PER_MSEC);
 	}
-	if (rc) {
-		pr_err("iscsi: LUN %u of %s is not ready (error %d)\n", s->cfg.lun, s->cfg.target,
-		       rc);
-		return rc;
-	}
-	memset(&c, 0, sizeof(c));
-	scsi_cdb_inquiry(c.cdb, false, 0, 96);
-	c.buf = data;
-	c.len = 96;
-	struct scsi_inquiry inq;
-	rc = exec(s, &c);
-	if (rc || scsi_parse_inquiry(data, 96, &inq)) {
+	pr_err("iscsi: LUN %u of %s is not ready (error %d)\n", s->cfg.lun, s->cfg.target, rc);
+	return rc;
+}
+
+static int inquire(struct session *s, uint8_t *data, struct scsi_inquiry *inq)
+{
+	struct iscsi_cmd c;
+	scsi_cdb_inquiry(cmd_prep(&c, data, 96)->cdb, false, 0, 96);
+	int rc = exec(s, &c);
+	if (rc || scsi_parse_inquiry(data, 96, inq)) {
 		pr_err("iscsi: INQUIRY of LUN %u failed (error %d)\n", s->cfg.lun, rc);
 		return rc ? rc : -EIO;
 	}
-	if (inq.qualifier != 0 || inq.device_type != 0) {
+	if (inq->qualifier != 0 || inq->device_type != 0) {
 		pr_err("iscsi: LUN %u of %s is not a disk (qualifier %u, type %#x); pick another "
 		       "LUN\n",
-		       s->cfg.lun, s->cfg.target, inq.qualifier, inq.device_type);
+		       s->cfg.lun, s->cfg.target, inq->qualifier, inq->device_type);
 		return -ENODEV;
 	}
-	struct scsi_capacity cap;
-	memset(&c, 0, sizeof(c));
-	scsi_cdb_read_capacity16(c.cdb, 32);
-	c.buf = data;
-	c.len = 32;
-	rc = exec(s, &c);
+	return 0;
+}
+
+static int read_capacity(struct session *s, uint8_t *data, struct scsi_capacity *cap)
+{
+	struct iscsi_cmd c;
+	scsi_cdb_read_capacity16(cmd_prep(&c, data, 32)->cdb, 32);
+	int rc = exec(s, &c);
 	if (rc == 0)
-		rc = scsi_parse_read_capacity16(data, 32, &cap);
+		rc = scsi_parse_read_capacity16(data, 32, cap);
 	if (rc) {
 		/* Older targets only know the 10-byte form. */
-		memset(&c, 0, sizeof(c));
-		scsi_cdb_read_capacity10(c.cdb);
-		c.buf = data;
-		c.len = 8;
+		scsi_cdb_read_capacity10(cmd_prep(&c, data, 8)->cdb);
 		rc = exec(s, &c);
 		if (rc == 0)
-			rc = scsi_parse_read_capacity10(data, 8, &cap);
+			rc = scsi_parse_read_capacity10(data, 8, cap);
 	}
-	if (rc) {
+	if (rc)
 		pr_err("iscsi: READ CAPACITY of LUN %u failed (error %d)\n", s->cfg.lun, rc);
+	return rc;
+}
+
+static int probe_lun(struct session *s)
+{
+	static uint8_t data[256] __attribute__((aligned(8)));
+	struct scsi_inquiry inq;
+	struct scsi_capacity cap;
+	int rc = check_lun_exists(s, data, sizeof(data));
+	if (!rc)
+		rc = wait_ready(s);
+	if (!rc)
+		rc = inquire(s, data, &inq);
+	if (!rc)
+		rc = read_capacity(s, data, &cap);
+	if (rc)
 		return rc;
-	}
 	struct blk_info *bi = &s->dev.info;
 	bi->block_size = cap.block_size;
 	bi->blocks = cap.blocks;
@@ -1484,6 +1325,32 @@ static void *storage_alloc(size_t n)
 	return p;
 }
 
+/* The first login: a target that is still coming up gets until the login
+ * timeout; a refusal that will not change ends it at once. */
+static int first_login(struct session *s, struct iscsi_connected *lo)
+{
+	uint64_t give_up = clock_ns() + s->cfg.login_timeout_ns;
+	for (;;) {
+		int rc = iscsi_connect(&s->cfg, false, login_itt(s), s->w.cmdsn, s->loginbuf,
+		                       s->loginrx, lo, false);
+		if (rc == 0 || iscsi_login_error_is_final(rc) || clock_ns() >= give_up)
+			return rc;
+		pr_info("iscsi: retrying the login in 2 s\n");
+		thread_sleep_ns(2 * NSEC_PER_SEC);
+	}
+}
+
+static void print_login(const struct session *s, const struct iscsi_connected *lo)
+{
+	pr_info("iscsi: logged in to %s at %s:%u (TSIH %#x; digests: header %s, data %s; "
+	        "MaxRecvDataSegmentLength %u/%u, MaxBurstLength %u, FirstBurstLength %u, "
+	        "ImmediateData %s, InitialR2T %s)\n",
+	        s->cfg.target, lo->ip, lo->port, s->tsih, s->hd ? "CRC32C" : "None",
+	        s->dd ? "CRC32C" : "None", s->p.max_recv_dsl, s->p.max_send_dsl, s->p.max_burst,
+	        s->p.first_burst, s->p.immediate_data ? "Yes" : "No",
+	        s->p.initial_r2t ? "Yes" : "No");
+}
+
 int iscsi_session_open(const struct iscsi_cfg *cfg, struct blk_dev **out)
 {
 	ASSERT(!sess);
@@ -1492,8 +1359,8 @@ int iscsi_session_open(const struct iscsi_cfg *cfg, struct blk_dev **out)
 	if (!s)
 		goto err_nomem;
 	s->scratch = storage_alloc(RX_SCRATCH);
-	s->loginbuf = storage_alloc(LOGIN_BUF);
-	s->loginrx = storage_alloc(LOGIN_BUF);
+	s->loginbuf = storage_alloc(ISCSI_CONNECT_BUF);
+	s->loginrx = storage_alloc(ISCSI_CONNECT_BUF);
 	if (!s->scratch || !s->loginbuf || !s->loginrx)
 		goto err_bufs;
 	s->cfg = *cfg;
@@ -1501,21 +1368,15 @@ int iscsi_session_open(const struct iscsi_cfg *cfg, struct blk_dev **out)
 	sem_init(&s->wake, 0);
 	sem_init(&s->closed, 0);
 	for (int i = 0; i < HDR_BUFS; i++) {
+		s->hdrs[i].s = s;
 		s->hdrs[i].next = s->free_hdrs;
 		s->free_hdrs = &s->hdrs[i];
 	}
-	s->cmdsn = 1;
+	s->w.cmdsn = 1;
 	sess = s;
 
-	struct login_out lo;
-	uint64_t give_up = clock_ns() + cfg->login_timeout_ns;
-	for (;;) {
-		rc = do_login(s, cfg, false, s->loginbuf, s->loginrx, &lo, false);
-		if (rc == 0 || iscsi_login_error_is_final(rc) || clock_ns() >= give_up)
-			break;
-		pr_info("iscsi: retrying the login in 2 s\n");
-		thread_sleep_ns(2 * NSEC_PER_SEC);
-	}
+	struct iscsi_connected lo;
+	rc = first_login(s, &lo);
 	if (rc)
 		goto err_login;
 	mutex_lock(&s->lock);
@@ -1523,13 +1384,7 @@ int iscsi_session_open(const struct iscsi_cfg *cfg, struct blk_dev **out)
 	mutex_unlock(&s->lock);
 	if (rc)
 		goto err_conn;
-	pr_info("iscsi: logged in to %s at %s:%u (TSIH %#x; digests: header %s, data %s; "
-	        "MaxRecvDataSegmentLength %u/%u, MaxBurstLength %u, FirstBurstLength %u, "
-	        "ImmediateData %s, InitialR2T %s)\n",
-	        cfg->target, lo.ip, lo.port, s->tsih, s->hd ? "CRC32C" : "None",
-	        s->dd ? "CRC32C" : "None", s->p.max_recv_dsl, s->p.max_send_dsl, s->p.max_burst,
-	        s->p.first_burst, s->p.immediate_data ? "Yes" : "No",
-	        s->p.initial_r2t ? "Yes" : "No");
+	print_login(s, &lo);
 	s->engine = thread_create("iscsi", THREAD_PRIO_HIGH, THREAD_DETACHED, engine_thread, s);
 	if (!s->engine) {
 		rc = -ENOMEM;
@@ -1563,85 +1418,6 @@ err_nomem:
 	if (rc == -ENOMEM)
 		pr_err("iscsi: the storage partition is too small for a session; raise it in "
 		       "config.h\n");
-	return rc;
-}
-
-int iscsi_discover(const struct iscsi_cfg *cfg, char (*names)[ISCSI_NAME_MAX + 1], unsigned max)
-{
-	uint8_t *buf = mm_alloc(MM_STORAGE, LOGIN_BUF);
-	uint8_t *rx = mm_alloc(MM_STORAGE, LOGIN_BUF);
-	struct login_out lo;
-	int rc = -ENOMEM;
-	if (!buf || !rx)
-		goto out;
-	rc = do_login(0, cfg, true, buf, rx, &lo, false);
-	if (rc)
-		goto out;
-	/* Text Request SendTargets=All; the answer may come in several PDUs (C bit). */
-	struct iscsi_text_buf tb;
-	iscsi_text_buf_init(&tb, buf, LOGIN_BUF);
-	iscsi_text_add(&tb, "SendTargets", "All");
-	struct iscsi_pdu p = {
-	    .opcode = ISCSI_OP_TEXT_REQ, .immediate = true, .flags = ISCSI_F_FINAL};
-	p.itt = 1;
-	p.ttt = ISCSI_TAG_RESERVED;
-	p.cmdsn = lo.res.expcmdsn;
-	p.expstatsn = lo.res.expstatsn;
-	p.data_len = (uint32_t)tb.len;
-	uint32_t total = 0;
-	bool hd = lo.res.params.header_digest == ISCSI_DIGEST_CRC32C;
-	bool dd = lo.res.params.data_digest == ISCSI_DIGEST_CRC32C;
-	if (hd || dd) {
-		pr_err("iscsi: discovery with digests is not supported; turn them off for the "
-		       "discovery portal\n");
-		rc = -EOPNOTSUPP;
-		goto close;
-	}
-	for (;;) {
-		uint8_t bhs[ISCSI_BHS_LEN];
-		iscsi_pdu_encode(&p, bhs);
-		rc = send_all(lo.conn, bhs, buf, p.data_len);
-		struct iscsi_pdu r;
-		if (!rc)
-			rc = login_recv(lo.conn, bhs, rx + total, LOGIN_BUF - total, &r,
-			                15 * NSEC_PER_SEC);
-		if (rc)
-			goto close;
-		if (r.opcode != ISCSI_OP_TEXT_RSP) {
-			pr_err("iscsi: discovery: expected a Text Response, got %s\n",
-			       iscsi_pdu_opcode_name(r.opcode));
-			rc = -EPROTO;
-			goto close;
-		}
-		total += r.data_len;
-		if (!(r.flags & ISCSI_F_CONTINUE))
-			break;
-		/* Ask for the rest: an empty Text Request carrying the target's TTT. */
-		p.ttt = r.ttt;
-		p.data_len = 0;
-		p.expstatsn = r.statsn + 1;
-	}
-	struct iscsi_sendtargets st;
-	struct iscsi_st_entry e;
-	unsigned n = 0;
-	iscsi_sendtargets_init(&st, rx, total);
-	const char *last = 0;
-	while ((rc = iscsi_sendtargets_next(&st, &e)) > 0) {
-		if (last == e.name)
-			continue; /* another portal of the same target */
-		last = e.name;
-		if (n < max) {
-			strncpy(names[n], e.name, ISCSI_NAME_MAX);
-			names[n][ISCSI_NAME_MAX] = 0;
-		}
-		n++;
-	}
-	rc = rc < 0 ? rc : (int)n;
-close:
-	net_close(lo.conn);
-out:
-	mm_free(MM_STORAGE, rx);
-	mm_free(MM_STORAGE, buf);
 	return rc;
 }
 

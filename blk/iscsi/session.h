@@ -25,25 +25,8 @@
 
 #include "config.h"
 #include "blk/blk.h"
-#include "blk/iscsi/login.h"
+#include "blk/iscsi/connect.h"
 
-struct iscsi_cfg {
-	char portal[64]; /* IPv4 dotted quad */
-	uint16_t port;
-	char target[ISCSI_NAME_MAX + 1]; /* "" for a discovery session */
-	uint32_t lun;
-	char initiator[ISCSI_NAME_MAX + 1];
-	uint8_t isid[6];
-	char chap_user[ISCSI_NAME_MAX + 1]; /* "" = no CHAP */
-	char chap_secret[ISCSI_SECRET_MAX + 1];
-	char mutual_user[ISCSI_NAME_MAX + 1];
-	char mutual_secret[ISCSI_SECRET_MAX + 1]; /* "" = one-way only */
-	uint8_t header_digest, data_digest;       /* enum iscsi_digest offers */
-	uint64_t replacement_timeout_ns;          /* fail I/O after the link is down this long */
-	uint64_t cmd_timeout_ns;                  /* abort a command after this */
-	uint64_t nop_interval_ns, nop_timeout_ns; /* keepalive */
-	uint64_t login_timeout_ns;                /* the first login, before giving up */
-};
 
 /*
  * Log in, probe the LUN (TEST UNIT READY, INQUIRY, READ CAPACITY), start the
@@ -51,12 +34,6 @@ struct iscsi_cfg {
  * failed and what to do.  Thread context (sleeps).  Once per boot.
  */
 int iscsi_session_open(const struct iscsi_cfg *cfg, struct blk_dev **out);
-
-/*
- * SendTargets discovery on cfg's portal: up to max target names into names.
- * Returns how many the target listed (may exceed max), or -errno.
- */
-int iscsi_discover(const struct iscsi_cfg *cfg, char (*names)[ISCSI_NAME_MAX + 1], unsigned max);
 
 /* Print session counters (commands, PDUs, recoveries, errors).  Any thread. */
 void iscsi_session_dump(void);

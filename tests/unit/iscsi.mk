@@ -1,6 +1,6 @@
 # iSCSI initiator pure-logic modules (blk/iscsi/*) and SCSI helpers (blk/scsi.c).
 UNIT_TESTS += crc32c iscsi_hash iscsi_addr iscsi_text iscsi_params iscsi_chap iscsi_pdu \
-	iscsi_login iscsi_ibft iscsi_rootpath scsi
+	iscsi_login iscsi_ibft iscsi_rootpath iscsi_window scsi
 UT_crc32c_SRCS := $(SRC_CRC)
 UT_hash_SRCS := $(SRC_HASH)
 UT_iscsi_addr_SRCS := blk/iscsi/addr.c
@@ -11,4 +11,5 @@ UT_iscsi_pdu_SRCS := $(SRC_PDU)
 UT_iscsi_login_SRCS := $(SRC_LOGIN)
 UT_iscsi_ibft_SRCS := blk/iscsi/ibft.c blk/iscsi/addr.c
 UT_iscsi_rootpath_SRCS := $(SRC_ROOTPATH)
+UT_iscsi_window_SRCS := blk/iscsi/window.c
 UT_scsi_SRCS := blk/scsi.c
