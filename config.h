@@ -53,6 +53,7 @@
 #define NET_TCP_OOSEQ_BYTES (64 * KiB)  /* out-of-order data held per connection */
 #define NET_SOCK_TIMEOUTS   40   /* blocking socket calls waiting at once (lwIP timeouts) */
 #define NET_STORAGE_FLOWS_MAX 8  /* storage TCP connections the classifier knows at once */
+#define NET_RX_COPYBREAK    256  /* received frames up to this size are copied, not wrapped */
 #define NET_RX_GENERAL_BUDGET 16 /* general frames a queue takes into the stack per poll round */
 #define NET_RX_GENERAL_HELD 128  /* general RX buffers the stack may hold at once, per NIC */
 #define NET_TX_STORAGE_RESERVE 32 /* TX descriptors general frames leave free for storage */
@@ -65,6 +66,10 @@
 #define BLK_SYNC_BATCH      8    /* requests the synchronous helpers keep in flight */
 #define ISCSI_QUEUE_DEPTH   32   /* SCSI commands in flight on the session */
 #define ISCSI_SECRET_MAX    128  /* longest CHAP secret kept for login and relogin */
+#define ISCSI_MAX_XFER      (1 * MiB)  /* largest request the session takes */
+#define ISCSI_RX_SCRATCH    (16 * KiB) /* data segments other than Data-In: sense, text, reject */
+#define ISCSI_CONNECT_BUF   (16 * KiB) /* login text each way; discovery answers */
+#define ISCSI_DISCOVERED_MAX 8         /* targets a SendTargets answer is read for */
 
 /* ---- the partition table ---- */
 /*

@@ -7,7 +7,8 @@
  *
  * order is a two-digit decimal literal (00..99): hooks run in ascending
  * order, and by id within one order.  Lower layers' summaries come last, so
- * the partition table (mm, 90) ends the log.  Taken orders: 10 NIC counters.
+ * the partition table (mm, 90) ends the log.  Taken orders: 10 NIC counters,
+ * 20 interfaces and traffic classes.
  *
  * Hooks run with interrupts off and may be reached from a fault in any
  * context, the scheduler included: they read state and print to the console,

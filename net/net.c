@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kernel/assert.h"
+#include "kernel/report.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
@@ -518,6 +519,16 @@ static void do_dump(void *arg)
 	nic_stats_dump();
 	sem_up(&r->done);
 }
+
+/* At exit: each interface's counters, traffic classes included.  Counters
+ * only: no lwIP state is walked, so it is safe from any context. */
+static void net_exit_report(void)
+{
+	for (unsigned n = 0; n < nifs; n++)
+		if (ifs[n].attached)
+			nif_dump(&ifs[n].nif);
+}
+REPORT(net, 20, net_exit_report);
 
 void net_dump(void)
 {

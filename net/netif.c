@@ -38,7 +38,7 @@ struct nif_rxpbuf {
 };
 BUILD_ASSERT(sizeof(struct nif_rxpbuf) <= sizeof(struct pbuf_custom) + sizeof(void *));
 BUILD_ASSERT(offsetof(struct nif_rxpbuf, pc) == 0);
-BUILD_ASSERT(NIF_COPYBREAK < NIC_RXBUF_SIZE);
+BUILD_ASSERT(NET_RX_COPYBREAK < NIC_RXBUF_SIZE);
 /* General traffic must leave each RX ring buffers, and each TX ring room
  * beyond the storage reserve for a frame of its own. */
 BUILD_ASSERT(NET_RX_GENERAL_HELD < E1000_RING_SIZE && NET_RX_GENERAL_HELD < VIRTIO_NET_QUEUE_MAX);
@@ -68,7 +68,7 @@ static struct pbuf *nif_rx_pbuf(struct nif *nif, struct nic_rxbuf *rb, enum net_
 	/* Small frames are copied and their buffer reposted at once: a stream
 	 * of tiny segments waiting in a socket must not pin a 2 KiB buffer
 	 * each and starve the queue. */
-	if (rb->len <= NIF_COPYBREAK && (p = pbuf_alloc(PBUF_RAW, rb->len, PBUF_RAM))) {
+	if (rb->len <= NET_RX_COPYBREAK && (p = pbuf_alloc(PBUF_RAW, rb->len, PBUF_RAM))) {
 		memcpy(p->payload, rb->data, rb->len);
 		nic_rx_release(rb);
 		nif->stats.rx_copied++;

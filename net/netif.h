@@ -4,7 +4,7 @@
  * RX is zero copy: each frame the driver delivers is wrapped in a
  * struct pbuf_custom over the driver's own buffer; when lwIP (or a socket
  * reader) frees the last reference, the buffer goes back to its queue with
- * nic_rx_release().  Frames up to NIF_COPYBREAK bytes (ACKs, small
+ * nic_rx_release().  Frames up to NET_RX_COPYBREAK bytes (ACKs, small
  * requests) are copied into lwIP's heap instead and the buffer goes back at
  * once.
  * TX is zero copy too: the pbuf chain becomes the NIC's fragment list and is
@@ -41,10 +41,9 @@
 /* The storage flows, node-wide: net/sock.c registers them.  Net thread. */
 extern struct flow_table nif_flows;
 
-#define NIF_COPYBREAK 256 /* RX frames up to this size are copied, not wrapped */
 
 struct nif_stats {
-	uint64_t rx_copied;  /* small frames copied (NIF_COPYBREAK) */
+	uint64_t rx_copied;  /* small frames copied (NET_RX_COPYBREAK) */
 	uint64_t rx_nowrap;  /* no RX wrapper left: frame dropped */
 	uint64_t rx_refused; /* lwIP's input refused the frame */
 	uint64_t tx_copied;  /* chain too long for the NIC: copied */
@@ -111,7 +110,7 @@ void nif_check_link(struct nif *nif);
  * in the byte order lwIP expects.  Any context. */
 uint16_t nif_chksum(const void *data, int len);
 
-/* Print this interface's counters.  Net thread. */
+/* Print this interface's counters.  Any context: it only reads them. */
 void nif_dump(const struct nif *nif);
 
 #endif

@@ -13,7 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 export B
 
-PKGS=(qemu-system-x86 ipxe-qemu ipxe tgt libcmocka-dev python3-pytest socat dnsmasq-base
+PKGS=(qemu-system-x86 ipxe-qemu ipxe tgt libcmocka-dev python3-pytest python3-matplotlib socat dnsmasq-base
       newlib-source clang libclang-rt-14-dev llvm iproute2 libiscsi-bin
       dpkg-dev xz-utils texinfo)
 LWIP_SERIES=2.1

@@ -17,8 +17,6 @@
 #include "config.h"
 #include "blk/iscsi/login.h"
 
-#define ISCSI_CONNECT_BUF (16 * 1024) /* login text in and out; discovery answers */
-
 struct iscsi_cfg {
 	char portal[64]; /* IPv4 dotted quad */
 	uint16_t port;

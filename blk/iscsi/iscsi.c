@@ -55,7 +55,7 @@ PARAM(ddigest, .key = "iscsi.data_digest", .type = CMDLINE_ENUM, .defval = "pref
 static struct iscsi_cfg cfg;
 static struct iscsi_rootpath rp;
 static struct iscsi_ibft ibft;
-static char discovered[8][ISCSI_NAME_MAX + 1];
+static char discovered[ISCSI_DISCOVERED_MAX][ISCSI_NAME_MAX + 1];
 
 /* ---- what the DHCP lease says (net thread writes, boot thread reads) ---- */
 
@@ -288,14 +288,14 @@ static void default_initiator(void)
 static int discover(void)
 {
 	const struct cmdline_value *want = param_get("rd.iscsi.target");
-	int n = iscsi_discover(&cfg, discovered, 8);
+	int n = iscsi_discover(&cfg, discovered, ISCSI_DISCOVERED_MAX);
 	if (n < 0) {
 		pr_err("iscsi: discovery at %s:%u failed (error %d)\n", cfg.portal, cfg.port, n);
 		return n;
 	}
 	pr_info("iscsi: discovery at %s:%u found %d target%s\n", cfg.portal, cfg.port, n,
 	        n == 1 ? "" : "s");
-	for (int i = 0; i < n && i < 8; i++)
+	for (int i = 0; i < n && i < ISCSI_DISCOVERED_MAX; i++)
 		pr_info("iscsi:   %s\n", discovered[i]);
 	if (n == 0) {
 		pr_err("iscsi: the portal %s:%u lists no targets for %s; check its ACLs\n",
@@ -306,7 +306,7 @@ static int discover(void)
 		copy(cfg.target, sizeof(cfg.target), discovered[0]);
 		return 0;
 	}
-	for (int i = 0; i < n && i < 8; i++) {
+	for (int i = 0; i < n && i < ISCSI_DISCOVERED_MAX; i++) {
 		if (!strcmp(discovered[i], want->str)) {
 			copy(cfg.target, sizeof(cfg.target), want->str);
 			return 0;

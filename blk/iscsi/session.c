@@ -27,8 +27,6 @@
 #include "net/sock.h"
 
 #define HDR_BUFS       (NET_SENDS_MAX + 4)
-#define RX_SCRATCH     (16 * 1024) /* non-Data-In data segments: sense, text, reject, ping */
-#define MAX_XFER       (1024 * 1024) /* largest request we take (blk max_blocks) */
 #define UA_RETRIES     8
 #define ABORT_RETRIES  3
 #define TMF_TIMEOUT_NS (10 * NSEC_PER_SEC)
@@ -130,7 +128,7 @@ struct session {
 	struct iscsi_cmd *cmdq;                /* internal commands not yet in a task */
 	struct hdrbuf hdrs[HDR_BUFS];
 	struct hdrbuf *free_hdrs;
-	uint8_t *scratch;  /* RX_SCRATCH */
+	uint8_t *scratch;  /* ISCSI_RX_SCRATCH */
 	uint8_t *loginbuf; /* ISCSI_CONNECT_BUF: text in and out during login */
 	uint8_t *loginrx;
 
@@ -338,7 +336,7 @@ static int recv_exact(struct session *s, void *buf, size_t len)
 static int recv_discard(struct session *s, uint32_t len)
 {
 	while (len) {
-		uint32_t n = len < RX_SCRATCH ? len : RX_SCRATCH;
+		uint32_t n = len < ISCSI_RX_SCRATCH ? len : ISCSI_RX_SCRATCH;
 		int rc = recv_exact(s, s->scratch, n);
 		if (rc)
 			return rc;
@@ -638,9 +636,9 @@ static void rx_thread(void *arg)
 				return;
 			continue;
 		}
-		if (p.data_len > RX_SCRATCH - 4) {
+		if (p.data_len > ISCSI_RX_SCRATCH - 4) {
 			pr_err("iscsi: %s carries %u bytes of data; we accept %u\n",
-			       iscsi_pdu_opcode_name(p.opcode), p.data_len, RX_SCRATCH - 4);
+			       iscsi_pdu_opcode_name(p.opcode), p.data_len, (unsigned)(ISCSI_RX_SCRATCH - 4));
 			conn_fail(s, -EMSGSIZE, "oversized data segment");
 			return;
 		}
@@ -1308,7 +1306,7 @@ static int probe_lun(struct session *s)
 	struct blk_info *bi = &s->dev.info;
 	bi->block_size = cap.block_size;
 	bi->blocks = cap.blocks;
-	bi->max_blocks = MAX_XFER / cap.block_size;
+	bi->max_blocks = ISCSI_MAX_XFER / cap.block_size;
 	bi->queue_depth = ISCSI_QUEUE_DEPTH;
 	memcpy(bi->vendor, inq.vendor, sizeof(bi->vendor));
 	memcpy(bi->product, inq.product, sizeof(bi->product));
@@ -1358,7 +1356,7 @@ int iscsi_session_open(const struct iscsi_cfg *cfg, struct blk_dev **out)
 	struct session *s = storage_alloc(sizeof(*s));
 	if (!s)
 		goto err_nomem;
-	s->scratch = storage_alloc(RX_SCRATCH);
+	s->scratch = storage_alloc(ISCSI_RX_SCRATCH);
 	s->loginbuf = storage_alloc(ISCSI_CONNECT_BUF);
 	s->loginrx = storage_alloc(ISCSI_CONNECT_BUF);
 	if (!s->scratch || !s->loginbuf || !s->loginrx)

@@ -14,7 +14,8 @@
  * wake-up when paced, default 32).  Paced sending sleeps between batches,
  * so the sender itself stays cheap.  At the end it prints
  *   flood: mode=M sent=N errors=E seconds=S pps=R
- * and exits 0, or 2 for a usage error.
+ * and exits 0, or 2 for a usage error.  SIGTERM or SIGINT end it early, with
+ * the same line.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,6 +27,7 @@
 #include <netinet/tcp.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -246,6 +248,14 @@ static int send_one(struct target *t, const char *mode)
 	return (int)sendto(t->fd, t->pkt, t->len, 0, (struct sockaddr *)&dst, sizeof(dst));
 }
 
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -276,9 +286,11 @@ int main(int argc, char **argv)
 	else
 		usage("mode must be udp, syn, connect or arp");
 
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
 	double start = now(), end = start + (double)o.seconds, next = start;
-	while (now() < end) {
-		for (unsigned long i = 0; i < o.batch; i++) {
+	while (!stop && now() < end) {
+		for (unsigned long i = 0; i < o.batch && !stop; i++) {
 			if (send_one(&t, o.mode) < 0)
 				t.errors++; /* ENOBUFS, a refused connect: keep going */
 			else
