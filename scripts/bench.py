@@ -15,6 +15,9 @@ random reads at queue depth 1: 1.4-2.4k IOPS).
   storage-tap  the same I/O over a tap in a network namespace of our own,
              to a tgtd inside it: a real Linux TCP peer instead of slirp
              (needs root and /dev/net/tun; skipped otherwise)
+  flood      raw storage MB/s unloaded and under UDP floods of 5k, 20k and
+             unpaced packets/s, with host idle CPU; build/bench/flood.png
+             (scripts/flood_bench.py)
 """
 import json
 import os
@@ -32,6 +35,7 @@ import qemu
 from qemu import BUILD as B, ELF, IMAGE as IMG, Nic, qemu_status
 from tgt import Tgt, free_port
 from lan import NS_ADDR, Lan
+from flood_bench import flood
 
 ROOT = qemu.ROOT
 RUNS = 5
@@ -231,7 +235,7 @@ def storage_tap():
 
 def main():
     parts = [("image", image), ("boot", boot_time), ("net", net), ("storage", storage),
-             ("storage-tap", storage_tap)]
+             ("storage-tap", storage_tap), ("flood", flood)]
     only = sys.argv[1:] or [name for name, _ in parts]
     res = {}
     path = os.path.join(B, "bench.json")

@@ -205,6 +205,11 @@ class Node:
     def log(self):
         return self.buf.decode(errors="replace").replace("\r\n", "\n")
 
+    def poll(self):
+        """Read what serial has said so far, without waiting; the whole log."""
+        self._pump()
+        return self.log
+
     @property
     def running(self):
         return self.proc.poll() is None
