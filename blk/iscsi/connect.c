@@ -13,6 +13,7 @@
 #include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/rand.h"
+#include "lib/crc32c.h"
 #include "mm/mm.h"
 #include "net/sock.h"
 
@@ -51,45 +52,86 @@ static void login_config(const struct iscsi_cfg *cfg, bool discovery, uint32_t i
 	lc->random = login_random;
 }
 
-/* Receive one whole PDU during login (no digests yet). */
-static int login_recv(struct net_conn *c, uint8_t *bhs, uint8_t *data, uint32_t cap,
-                      struct iscsi_pdu *p, uint64_t timeout)
+/* One connection's synchronous PDU exchange: the login (never with digests:
+ * they start after it) and discovery (with what the login agreed). */
+struct pdu_io {
+	struct net_conn *c;
+	bool hd, dd;
+	uint64_t timeout;
+};
+
+static int recv_all(const struct pdu_io *io, void *buf, size_t len)
 {
-	size_t got = 0;
-	while (got < ISCSI_BHS_LEN) {
-		long n = net_recv(c, bhs + got, ISCSI_BHS_LEN - got, timeout);
+	for (size_t got = 0; got < len;) {
+		long n = net_recv(io->c, (uint8_t *)buf + got, len - got, io->timeout);
 		if (n <= 0)
 			return n == 0 ? -ECONNRESET : (int)n;
 		got += (size_t)n;
 	}
-	const char *why = "";
-	if (iscsi_pdu_decode(bhs, ISCSI_FROM_TARGET, cap, p, &why)) {
-		pr_err("iscsi: malformed PDU during login: %s\n", why);
-		return -EPROTO;
-	}
-	uint32_t len = p->data_len + iscsi_pdu_pad(p->data_len) + p->ahs_len;
-	if (len > cap)
-		return -EMSGSIZE;
-	got = 0;
-	while (got < len) {
-		long n = net_recv(c, data + got, len - got, timeout);
-		if (n <= 0)
-			return n == 0 ? -ECONNRESET : (int)n;
-		got += (size_t)n;
-	}
-	if (p->ahs_len)
-		memmove(data, data + p->ahs_len, p->data_len);
 	return 0;
 }
 
-static int send_all(struct net_conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t len)
+/*
+ * Receive one whole PDU: the BHS into bhs, the data segment (with its
+ * padding) into data[0..cap).  Digests are checked before anything is
+ * believed; an AHS is read and dropped.  0, -EBADMSG (a digest), -EPROTO (a
+ * malformed header), -EMSGSIZE, or a connection error.
+ */
+static int pdu_recv(const struct pdu_io *io, uint8_t *bhs, uint8_t *data, uint32_t cap,
+                    struct iscsi_pdu *p)
+{
+	uint8_t digest[ISCSI_DIGEST_LEN];
+	int rc = recv_all(io, bhs, ISCSI_BHS_LEN);
+	uint32_t ahs = bhs[4] * 4u, crc = crc32c(bhs, ISCSI_BHS_LEN);
+	if (!rc && ahs > cap)
+		return -EMSGSIZE;
+	if (!rc && ahs && !(rc = recv_all(io, data, ahs)))
+		crc = crc32c_extend(crc, data, ahs);
+	if (!rc && io->hd && !(rc = recv_all(io, digest, sizeof(digest))) &&
+	    crc != crc32c_get(digest)) {
+		pr_err("iscsi: header digest mismatch from the target\n");
+		return -EBADMSG;
+	}
+	if (rc)
+		return rc;
+	const char *why = "";
+	if (iscsi_pdu_decode(bhs, ISCSI_FROM_TARGET, cap, p, &why)) {
+		pr_err("iscsi: malformed PDU from the target: %s\n", why);
+		return -EPROTO;
+	}
+	uint32_t len = p->data_len + iscsi_pdu_pad(p->data_len);
+	if (len > cap)
+		return -EMSGSIZE;
+	rc = recv_all(io, data, len);
+	if (rc || !io->dd || !p->data_len)
+		return rc;
+	rc = recv_all(io, digest, sizeof(digest));
+	if (!rc && iscsi_pdu_check_data_digest(data, p->data_len, digest)) {
+		pr_err("iscsi: data digest mismatch from the target\n");
+		return -EBADMSG;
+	}
+	return rc;
+}
+
+/* Send one PDU: the BHS (and its digest), data[0..len), padding (and the
+ * data digest). */
+static int pdu_send(const struct pdu_io *io, const uint8_t *bhs, const uint8_t *data,
+                    uint32_t len)
 {
 	static const uint8_t zeros[4];
-	int rc = net_send_all(c, bhs, ISCSI_BHS_LEN);
+	uint8_t hdr[ISCSI_BHS_LEN + ISCSI_DIGEST_LEN], tail[ISCSI_DIGEST_LEN];
+	memcpy(hdr, bhs, ISCSI_BHS_LEN);
+	if (io->hd)
+		iscsi_pdu_put_hdr_digest(hdr, ISCSI_BHS_LEN, hdr + ISCSI_BHS_LEN);
+	int rc = net_send_all(io->c, hdr, ISCSI_BHS_LEN + (io->hd ? ISCSI_DIGEST_LEN : 0));
 	if (!rc && len)
-		rc = net_send_all(c, data, len);
+		rc = net_send_all(io->c, data, len);
 	if (!rc && iscsi_pdu_pad(len))
-		rc = net_send_all(c, zeros, iscsi_pdu_pad(len));
+		rc = net_send_all(io->c, zeros, iscsi_pdu_pad(len));
+	if (!rc && io->dd && len) {
+		iscsi_pdu_put_data_digest(data, len, tail);
+		rc = net_send_all(io->c, tail, sizeof(tail));
+	}
 	return rc;
 }
 
@@ -135,15 +177,16 @@ int iscsi_connect(const struct iscsi_cfg *cfg, bool discovery, uint32_t itt, uin
 			net_close(c);
 			return rc;
 		}
+		const struct pdu_io io = {.c = c, .timeout = timeout};
 		for (;;) {
 			uint8_t bhs[ISCSI_BHS_LEN];
 			uint32_t len;
 			rc = iscsi_login_build(&l, bhs, buf, ISCSI_CONNECT_BUF, &len);
 			if (!rc)
-				rc = send_all(c, bhs, buf, len);
+				rc = pdu_send(&io, bhs, buf, len);
 			struct iscsi_pdu p;
 			if (!rc)
-				rc = login_recv(c, bhs, buf, ISCSI_CONNECT_BUF, &p, timeout);
+				rc = pdu_recv(&io, bhs, buf, ISCSI_CONNECT_BUF, &p);
 			if (rc) {
 				if (!quiet)
 					pr_err("iscsi: login to %s:%u failed: connection error %d%s\n",
@@ -187,6 +230,71 @@ int iscsi_connect(const struct iscsi_cfg *cfg, bool discovery, uint32_t itt, uin
 	return -ELOOP;
 }
 
+/*
+ * Text Request SendTargets=All, and the answer into rx: it may come in
+ * several PDUs (C bit), each asked for with an empty request carrying the
+ * target's TTT.  Returns the answer's length, or -errno.
+ */
+static int send_targets(const struct pdu_io *io, const struct iscsi_connected *lo, uint8_t *buf,
+                        uint8_t *rx)
+{
+	struct iscsi_text_buf tb;
+	iscsi_text_buf_init(&tb, buf, ISCSI_CONNECT_BUF);
+	iscsi_text_add(&tb, "SendTargets", "All");
+	struct iscsi_pdu p = {
+	    .opcode = ISCSI_OP_TEXT_REQ, .immediate = true, .flags = ISCSI_F_FINAL};
+	p.itt = 1;
+	p.ttt = ISCSI_TAG_RESERVED;
+	p.cmdsn = lo->res.expcmdsn;
+	p.expstatsn = lo->res.expstatsn;
+	p.data_len = (uint32_t)tb.len;
+	uint32_t total = 0;
+	for (;;) {
+		uint8_t bhs[ISCSI_BHS_LEN];
+		struct iscsi_pdu r;
+		iscsi_pdu_encode(&p, bhs);
+		int rc = pdu_send(io, bhs, buf, p.data_len);
+		if (!rc)
+			rc = pdu_recv(io, bhs, rx + total, ISCSI_CONNECT_BUF - total, &r);
+		if (rc)
+			return rc;
+		if (r.opcode != ISCSI_OP_TEXT_RSP) {
+			pr_err("iscsi: discovery: expected a Text Response, got %s\n",
+			       iscsi_pdu_opcode_name(r.opcode));
+			return -EPROTO;
+		}
+		total += r.data_len;
+		if (!(r.flags & ISCSI_F_CONTINUE))
+			return (int)total;
+		p.ttt = r.ttt;
+		p.data_len = 0;
+		p.expstatsn = r.statsn + 1;
+	}
+}
+
+/* The distinct target names in a SendTargets answer; how many there were. */
+static int target_names(const uint8_t *rx, uint32_t len, char (*names)[ISCSI_NAME_MAX + 1],
+                        unsigned max)
+{
+	struct iscsi_sendtargets st;
+	struct iscsi_st_entry e;
+	const char *last = 0;
+	unsigned n = 0;
+	int rc;
+	iscsi_sendtargets_init(&st, rx, len);
+	while ((rc = iscsi_sendtargets_next(&st, &e)) > 0) {
+		if (last == e.name)
+			continue; /* another portal of the same target */
+		last = e.name;
+		if (n < max) {
+			strncpy(names[n], e.name, ISCSI_NAME_MAX);
+			names[n][ISCSI_NAME_MAX] = 0;
+		}
+		n++;
+	}
+	return rc < 0 ? rc : (int)n;
+}
+
 int iscsi_discover(const struct iscsi_cfg *cfg, char (*names)[ISCSI_NAME_MAX + 1], unsigned max)
 {
 	uint8_t *buf = mm_alloc(MM_STORAGE, ISCSI_CONNECT_BUF);
@@ -198,67 +306,14 @@ int iscsi_discover(const struct iscsi_cfg *cfg, char (*names)[ISCSI_NAME_MAX + 1
 	rc = iscsi_connect(cfg, true, 0x70000000u, 1, buf, rx, &lo, false);
 	if (rc)
 		goto out;
-	/* Text Request SendTargets=All; the answer may come in several PDUs (C bit). */
-	struct iscsi_text_buf tb;
-	iscsi_text_buf_init(&tb, buf, ISCSI_CONNECT_BUF);
-	iscsi_text_add(&tb, "SendTargets", "All");
-	struct iscsi_pdu p = {
-	    .opcode = ISCSI_OP_TEXT_REQ, .immediate = true, .flags = ISCSI_F_FINAL};
-	p.itt = 1;
-	p.ttt = ISCSI_TAG_RESERVED;
-	p.cmdsn = lo.res.expcmdsn;
-	p.expstatsn = lo.res.expstatsn;
-	p.data_len = (uint32_t)tb.len;
-	uint32_t total = 0;
-	bool hd = lo.res.params.header_digest == ISCSI_DIGEST_CRC32C;
-	bool dd = lo.res.params.data_digest == ISCSI_DIGEST_CRC32C;
-	if (hd || dd) {
-		pr_err("iscsi: discovery with digests is not supported; turn them off for the "
-		       "discovery portal\n");
-		rc = -EOPNOTSUPP;
-		goto close;
-	}
-	for (;;) {
-		uint8_t bhs[ISCSI_BHS_LEN];
-		iscsi_pdu_encode(&p, bhs);
-		rc = send_all(lo.conn, bhs, buf, p.data_len);
-		struct iscsi_pdu r;
-		if (!rc)
-			rc = login_recv(lo.conn, bhs, rx + total, ISCSI_CONNECT_BUF - total, &r,
-			                15 * NSEC_PER_SEC);
-		if (rc)
-			goto close;
-		if (r.opcode != ISCSI_OP_TEXT_RSP) {
-			pr_err("iscsi: discovery: expected a Text Response, got %s\n",
-			       iscsi_pdu_opcode_name(r.opcode));
-			rc = -EPROTO;
-			goto close;
-		}
-		total += r.data_len;
-		if (!(r.flags & ISCSI_F_CONTINUE))
-			break;
-		/* Ask for the rest: an empty Text Request carrying the target's TTT. */
-		p.ttt = r.ttt;
-		p.data_len = 0;
-		p.expstatsn = r.statsn + 1;
-	}
-	struct iscsi_sendtargets st;
-	struct iscsi_st_entry e;
-	unsigned n = 0;
-	iscsi_sendtargets_init(&st, rx, total);
-	const char *last = 0;
-	while ((rc = iscsi_sendtargets_next(&st, &e)) > 0) {
-		if (last == e.name)
-			continue; /* another portal of the same target */
-		last = e.name;
-		if (n < max) {
-			strncpy(names[n], e.name, ISCSI_NAME_MAX);
-			names[n][ISCSI_NAME_MAX] = 0;
-		}
-		n++;
-	}
-	rc = rc < 0 ? rc : (int)n;
-close:
+	/* Digests apply from the first PDU after the login, discovery's included. */
+	const struct pdu_io io = {.c = lo.conn,
+	                          .hd = lo.res.params.header_digest == ISCSI_DIGEST_CRC32C,
+	                          .dd = lo.res.params.data_digest == ISCSI_DIGEST_CRC32C,
+	                          .timeout = 15 * NSEC_PER_SEC};
+	rc = send_targets(&io, &lo, buf, rx);
+	if (rc >= 0)
+		rc = target_names(rx, (uint32_t)rc, names, max);
 	net_close(lo.conn);
 out:
 	mm_free(MM_STORAGE, rx);

@@ -264,3 +264,25 @@ def test_pxe_sanhook_ibft(make_lun, tmp_path, tgt, nic):
     assert b.status == qemu_status(0), str(b)
     b.require("target from the iBFT", f"blkcheck: verify offset=0 length={4 * MiB} ok")
     assert host_check(lun, 19, 0, 4 * MiB) == "ok"
+
+
+@pytest.mark.parametrize("nic", NICS)
+def test_discovery_with_crc32c_digests(make_lun, tmp_path, tgt, nic):
+    """The discovery portal accepts the CRC32C digests tether offers (LIO does;
+    tgtd answers None): discovery runs with both digests, then the session
+    goes on to tgtd.  The portal is tests/system/discovery_peer.py, speaking
+    real Login and Text PDUs and checking every digest."""
+    lun = make_lun()
+    tgt.add_target(1, IQN, lun)
+    peer = os.path.join(os.path.dirname(os.path.abspath(__file__)), "discovery_peer.py")
+    log = tmp_path / "peer.log"
+    fwd = f"guestfwd=tcp:{PORTAL}:3260-cmd:/usr/bin/python3 {peer} {tgt.port} {IQN} {log}"
+    b = boot(f"app=blkcheck netroot=iscsi:{PORTAL}::3260:1: -- write 43 0 {MiB} "
+             f"verify 43 0 {MiB}", nics=[Nic(nic, guestfwd=[fwd])], timeout=300)
+    seen = log.read_text() if log.exists() else ""
+    assert b.status == qemu_status(0), f"{b}\npeer:\n{seen}"
+    b.require("found 1 target", f"iscsi: logged in to {IQN}",
+              f"blkcheck: verify offset=0 length={MiB} ok")
+    assert "full feature phase: header digest True, data digest True" in seen, seen
+    assert "SendTargets answered" in seen and "normal session: relayed" in seen, seen
+    assert host_check(lun, 43, 0, MiB) == "ok"

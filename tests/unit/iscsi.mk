@@ -1,8 +1,6 @@
 # iSCSI initiator pure-logic modules (blk/iscsi/*) and SCSI helpers (blk/scsi.c).
-UNIT_TESTS += crc32c iscsi_hash iscsi_addr iscsi_text iscsi_params iscsi_chap iscsi_pdu \
+UNIT_TESTS += iscsi_addr iscsi_text iscsi_params iscsi_chap iscsi_pdu \
 	iscsi_login iscsi_ibft iscsi_rootpath iscsi_window scsi
-UT_crc32c_SRCS := $(SRC_CRC)
-UT_hash_SRCS := $(SRC_HASH)
 UT_iscsi_addr_SRCS := blk/iscsi/addr.c
 UT_iscsi_text_SRCS := $(SRC_TEXT)
 UT_iscsi_params_SRCS := $(SRC_PARAMS)

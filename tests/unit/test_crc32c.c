@@ -1,4 +1,4 @@
-/* Unit tests for blk/iscsi/crc32c: RFC 3720 B.4 vectors, chaining, wire order, bitwise model. */
+/* Unit tests for lib/crc32c: RFC 3720 B.4 vectors, chaining, wire order, bitwise model. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

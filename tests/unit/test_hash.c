@@ -1,4 +1,4 @@
-/* Unit tests for blk/iscsi/md5 and sha256: RFC 1321 and FIPS 180 vectors, streaming splits. */
+/* Unit tests for lib/md5 and lib/sha256: RFC 1321 and FIPS 180 vectors, streaming splits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
