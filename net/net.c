@@ -136,11 +136,10 @@ static void run_mailbox(void)
 	}
 }
 
-/* Poll every kicked queue once; a queue that used its whole budget stays
- * kicked, so the loop comes back to it before sleeping. */
-static bool run_kicks(void)
+/* Poll the queues in k once; returns those that used their whole budget. */
+static uint32_t poll_kicked(uint32_t k)
 {
-	uint32_t k = __atomic_exchange_n(&kicks, 0, __ATOMIC_SEQ_CST), again = 0;
+	uint32_t again = 0;
 
 	while (k) {
 		unsigned bit = (unsigned)__builtin_ctz(k);
@@ -150,6 +149,28 @@ static bool run_kicks(void)
 		    nif_poll(&i->nif, bit % NIC_MAX_QUEUES, NET_POLL_BUDGET) >= NET_POLL_BUDGET)
 			again |= 1u << bit;
 	}
+	return again;
+}
+
+/* The kick bits of the storage queue pairs. */
+static uint32_t storage_kicks(void)
+{
+	uint32_t m = 0;
+	for (unsigned n = 0; n < nifs; n++)
+		if (ifs[n].attached && ifs[n].nif.storage_q)
+			m |= 1u << (n * NIC_MAX_QUEUES + ifs[n].nif.storage_q);
+	return m;
+}
+
+/* Poll every kicked queue once, storage's first; a queue that used its whole
+ * budget stays kicked, so the loop comes back to it before sleeping. */
+static bool run_kicks(void)
+{
+	uint32_t k = __atomic_exchange_n(&kicks, 0, __ATOMIC_SEQ_CST);
+	uint32_t first = k & storage_kicks();
+	uint32_t again = poll_kicked(first);
+
+	again |= poll_kicked(k & ~first);
 	if (again)
 		__atomic_fetch_or(&kicks, again, __ATOMIC_SEQ_CST);
 	return again != 0;
@@ -165,6 +186,8 @@ static bool tx_backlogged(void)
 		if (!ifs[n].attached || !nif_tx_pending(&ifs[n].nif))
 			continue;
 		nif_poll(&ifs[n].nif, 0, 0);
+		if (ifs[n].nif.storage_q)
+			nif_poll(&ifs[n].nif, ifs[n].nif.storage_q, 0);
 		any |= nif_tx_pending(&ifs[n].nif);
 	}
 	return any;

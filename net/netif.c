@@ -192,8 +192,10 @@ static int nif_xmit(struct nif *nif, struct pbuf *p, enum net_class cls)
 		frags[nf].len = q->len;
 		nf++;
 	}
-	unsigned keep = cls == NET_CLASS_GENERAL ? NET_TX_STORAGE_RESERVE : 0;
-	int rc = nic_xmit_keep(nif->nic, 0, frags, nf, keep, p);
+	/* On a queue of its own, storage needs no reserve in general's ring. */
+	unsigned q = cls == NET_CLASS_STORAGE ? nif->storage_q : 0;
+	unsigned keep = cls == NET_CLASS_GENERAL && !nif->storage_q ? NET_TX_STORAGE_RESERVE : 0;
+	int rc = nic_xmit_keep(nif->nic, q, frags, nf, keep, p);
 	nif->stats.tx_class[cls] += rc == 0;
 	return rc;
 }
@@ -221,7 +223,8 @@ static bool flush_class(struct nif *nif, enum net_class cls)
 
 static void nif_flush_backlog(struct nif *nif)
 {
-	if (flush_class(nif, NET_CLASS_STORAGE))
+	/* On a shared ring, general waits until storage has gone. */
+	if (flush_class(nif, NET_CLASS_STORAGE) || nif->storage_q)
 		flush_class(nif, NET_CLASS_GENERAL);
 }
 
@@ -380,6 +383,8 @@ int nif_attach(struct nif *nif, struct nic *nic, unsigned index, const char *nam
 	nic->tx_done = nif_tx_done;
 	nic->kick = kick;
 	nic->ctx = nif;
+	if (nic->nrxq >= 2)
+		nic->rxq_part[1] = MM_NETSTOR; /* the storage queue pair */
 	rc = nic->ops->open(nic);
 	if (rc) {
 		pr_err("net: %s (%s): open failed: %d\n", nif->name, nic->ops->name, rc);
@@ -389,6 +394,7 @@ int nif_attach(struct nif *nif, struct nic *nic, unsigned index, const char *nam
 		rc = -ENOMEM;
 		goto err_add;
 	}
+	nif->storage_q = nic->nrxq >= 2 && nic->ntxq >= 2 ? 1 : 0;
 	netif_set_up(&nif->netif);
 	nif_check_link(nif);
 	return 0;

@@ -21,7 +21,11 @@
  * past either, a general frame is dropped at once (NIC_DROP_GENERAL) and its
  * buffer reposted, so the ring never runs dry under storage.  TX: each class
  * has its own backlog, storage's is sent first, and general frames leave
- * NET_TX_STORAGE_RESERVE descriptors free.  ICMP errors the node sends are
+ * NET_TX_STORAGE_RESERVE descriptors free.  A NIC with two or more queue
+ * pairs gives storage a pair of its own, queue 1: its RX buffers come from
+ * net-storage, storage frames leave on it (so a multi-queue tap, which
+ * sends a flow back on the queue it last came from, answers on it too), and
+ * the net thread polls it first.  ICMP errors the node sends are
  * limited to NET_ICMP_ERRORS_PER_S, node-wide, as Linux limits them.
  *
  * Context: everything here runs in the net thread, except the kick
@@ -68,6 +72,7 @@ struct nif {
 	unsigned index; /* position in net.c's table */
 	char name[NETCFG_IFNAME_MAX];
 	struct nif_backlog bl[NET_CLASS_N];
+	unsigned storage_q;        /* the storage queue pair, or 0: shared with general */
 	unsigned rx_general_round; /* general frames taken in this poll round */
 	unsigned rx_general_held;  /* general RX buffers the stack holds */
 	struct pbuf *ack; /* a bare TCP ACK held back until nif_flush_ack() */

@@ -22,6 +22,7 @@ import tempfile
 import time
 
 import qemu
+from lan import NS_ADDR, Lan
 from qemu import BUILD, Nic, qemu_status
 from tgt import Tgt, free_port
 
@@ -30,9 +31,8 @@ IQN = "iqn.2026-11.org.tether:flood"
 FLOOD = os.path.join(BUILD, "tools", "flood")
 SIZE = 64 * MiB
 LOADS = [("unloaded", None), ("5k", 5000), ("20k", 20000), ("unpaced", 0)]
-CONFIGS = [("user-virtio", "virtio-net-pci"), ("user-e1000", "e1000")]
-NOT_BUILT = ["mq-tap-virtio (storage on its own queue pair)",
-             "two-nics (storage on a NIC of its own)"]
+NODE_IP = "10.77.0.2"  # the node on the namespace LAN
+NOT_BUILT = ["two-nics (storage on a NIC of its own)"]
 # A Linux diskless node (open-iscsi) on the same host, virtio-net, slirp
 # (the issue's measurements): MB/s and the share kept under load.
 LINUX = {"write": {"unloaded": 23.7, "20k": 8.9, "unpaced": 1.3},
@@ -64,9 +64,43 @@ def counters(log):
     return c
 
 
-def start_flood(port, pps):
-    return subprocess.Popen([FLOOD, "--pps", str(pps), "--seconds", "900", "udp", "127.0.0.1",
-                             str(port)], stdout=subprocess.PIPE, text=True)
+class UserNet:
+    """QEMU's user network: tgtd through a guestfwd, the flood through a
+    UDP hostfwd on 127.0.0.1."""
+
+    def __init__(self, tgt, nic):
+        self.tgt, self.nic, self.hport = tgt, nic, free_port()
+
+    def node(self, cmds):
+        return dict(append=f"app=blkcheck netroot=iscsi:10.0.2.100::3260:1:{IQN} -- {cmds}",
+                    nics=[Nic(self.nic, guestfwd=[self.tgt.guestfwd(single=True)],
+                              hostfwd=[f"udp:127.0.0.1:{self.hport}-:9"])])
+
+    def flood_cmd(self):
+        return [FLOOD, "udp", "127.0.0.1", str(self.hport)]
+
+
+class MqTap:
+    """virtio-net with two queue pairs on a multi-queue tap in our own
+    namespace, tgtd in it; the flood comes from inside the namespace."""
+
+    def __init__(self, lan):
+        self.lan = lan
+
+    def node(self, cmds):
+        return dict(append=f"app=blkcheck ip={NODE_IP}:::255.255.255.0::eth0:none "
+                           f"netroot=iscsi:{NS_ADDR}::3260:1:{IQN} -- {cmds}",
+                    nics=[self.lan.nic("virtio-net-pci", queues=2)], wrap=self.lan.wrap)
+
+    def flood_cmd(self):
+        return self.lan.wrap + [FLOOD, "udp", NODE_IP, "9"]
+
+
+def start_flood(setup, pps):
+    cmd = setup.flood_cmd()
+    at = cmd.index(FLOOD) + 1
+    cmd[at:at] = ["--pps", str(pps), "--seconds", "900"]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
 
 
 def stop_flood(p):
@@ -78,22 +112,15 @@ def stop_flood(p):
     return int(m.group(1)) if m else None
 
 
-def node_args(tgt, nic, hport, cmds):
-    return dict(append=f"app=blkcheck netroot=iscsi:10.0.2.100::3260:1:{IQN} -- {cmds}",
-                nics=[Nic(nic, guestfwd=[tgt.guestfwd(single=True)],
-                          hostfwd=[f"udp:127.0.0.1:{hport}-:9"])])
-
-
-def run_one(tgt, nic, pps):
+def run_one(setup, pps):
     """One node: raw write, then raw read, under one load."""
-    hport = free_port()
-    n = qemu.start(**node_args(tgt, nic, hport, f"rawwrite 0 {SIZE} rawread 0 {SIZE}"))
+    n = qemu.start(**setup.node(f"rawwrite 0 {SIZE} rawread 0 {SIZE}"))
     flood = None
     try:
         n.wait_for(r"iscsi: LUN \d+:", timeout=180)
         t0 = cpu_times()
         if pps is not None:
-            flood = start_flood(hport, pps)
+            flood = start_flood(setup, pps)
         r = n.finish(timeout=900, fail=False)
         idle = idle_since(t0)
     finally:
@@ -133,10 +160,9 @@ def print_config(name, res):
               f"idle {r['host_idle_pct']}%; flood sent {r['flood_pps_sent']} pkt/s{linux}")
 
 
-def timeline(tgt, nic, total=1536 * MiB, on_at=6.0, off_at=14.0):
+def timeline(setup, total=1536 * MiB, on_at=6.0, off_at=14.0):
     """MB/s each second of one long raw read while a 20k flood starts and stops."""
-    hport = free_port()
-    n = qemu.start(**node_args(tgt, nic, hport, f"rawread 0 {total}"))
+    n = qemu.start(**setup.node(f"rawread 0 {total}"))
     flood, points, seen = None, [], 0
     window = [None, None]
     try:
@@ -150,7 +176,7 @@ def timeline(tgt, nic, total=1536 * MiB, on_at=6.0, off_at=14.0):
                 points.append((round(now - t0, 2), float(v)))
             seen = len(ticks)
             if t0 is not None and flood is None and window[0] is None and now - t0 >= on_at:
-                flood, window[0] = start_flood(hport, 20000), round(now - t0, 2)
+                flood, window[0] = start_flood(setup, 20000), round(now - t0, 2)
             if flood is not None and now - t0 >= off_at:
                 stop_flood(flood)
                 flood, window[1] = None, round(now - t0, 2)
@@ -184,27 +210,40 @@ def plot(tl, path):
     plt.close(fig)
 
 
+def measure(name, setup, res, tl):
+    res[name] = {load: run_one(setup, pps) for load, pps in LOADS}
+    print_config(name, res[name])
+    tl[name] = timeline(setup)
+
+
 def flood():
     if not os.path.exists(FLOOD):
         print("flood: skipped (build/tools/flood is missing: make bench builds it)")
         return None
     work = tempfile.mkdtemp(prefix="tether-flood-")
+    res, tl = {"goal": GOAL, "linux": LINUX, "not_built": NOT_BUILT}, {}
     tgt = Tgt(work).start()
-    res = {"goal": GOAL, "linux": LINUX, "not_built": NOT_BUILT}
     try:
         tgt.add_target(1, IQN, os.path.join(work, "lun.img"), size=1600 * MiB)
-        for name, nic in CONFIGS:
-            res[name] = {load: run_one(tgt, nic, pps) for load, pps in LOADS}
-            print_config(name, res[name])
-        tl = {name: timeline(tgt, nic) for name, nic in CONFIGS}
-        res["timeline"] = tl
-        path = os.path.join(BUILD, "bench", "flood.png")
-        plot(tl, path)
-        print(f"flood: MB/s per second as a 20k flood starts and stops: "
-              f"{os.path.relpath(path, qemu.ROOT)}")
+        for name, nic in [("user-virtio", "virtio-net-pci"), ("user-e1000", "e1000")]:
+            measure(name, UserNet(tgt, nic), res, tl)
     finally:
         tgt.stop()
-        shutil.rmtree(work, ignore_errors=True)
+    if os.geteuid() == 0 and os.path.exists("/dev/net/tun"):
+        lan = Lan(os.path.join(work, "lan"), queues=2)
+        try:
+            lan.target(IQN, backing=os.path.join(work, "lan.img"), size=1600 * MiB)
+            measure("mq-tap-virtio", MqTap(lan), res, tl)
+        finally:
+            lan.close()
+    else:
+        print("flood mq-tap-virtio: skipped (needs root and /dev/net/tun)")
+    shutil.rmtree(work, ignore_errors=True)
+    res["timeline"] = tl
+    path = os.path.join(BUILD, "bench", "flood.png")
+    plot(tl, path)
+    print(f"flood: MB/s per second as a 20k flood starts and stops: "
+          f"{os.path.relpath(path, qemu.ROOT)}")
     print(f"flood: goal: {GOAL}")
     for n in NOT_BUILT:
         print(f"flood: {n}: not built yet, not measured")
