@@ -33,6 +33,8 @@ PARAM(ip, .key = "ip", .type = CMDLINE_STR, .defval = "dhcp", .on_bad = CMDLINE_
       .help = "dhcp | off | <iface>:dhcp | <ip>:[<server>]:[<gw>]:<mask>:[<host>]:[<iface>]:none");
 PARAM(ifname, .key = "ifname", .type = CMDLINE_STR, .on_bad = CMDLINE_USE_DEFAULT,
       .help = "<name>:<MAC>: call the NIC with that MAC <name>");
+PARAM(storage_iface, .key = "rd.iscsi.iface", .type = CMDLINE_STR, .on_bad = CMDLINE_USE_DEFAULT,
+      .help = "<name>: the NIC that carries storage only (net-storage buffers, served first)");
 PARAM(net_dhcp_timeout, .key = "net.dhcp_timeout", .type = CMDLINE_UINT, .defval = "30", .min = 1,
       .max = 3600, .on_bad = CMDLINE_USE_DEFAULT,
       .help = "seconds until net_wait_up() gives up on DHCP (it keeps trying)");
@@ -152,13 +154,18 @@ static uint32_t poll_kicked(uint32_t k)
 	return again;
 }
 
-/* The kick bits of the storage queue pairs. */
+/* The kick bits of storage's queues: its queue pairs, and every queue of its NIC. */
 static uint32_t storage_kicks(void)
 {
 	uint32_t m = 0;
-	for (unsigned n = 0; n < nifs; n++)
-		if (ifs[n].attached && ifs[n].nif.storage_q)
+	for (unsigned n = 0; n < nifs; n++) {
+		if (!ifs[n].attached)
+			continue;
+		if (ifs[n].nif.storage_nic)
+			m |= ((1u << NIC_MAX_QUEUES) - 1) << (n * NIC_MAX_QUEUES);
+		else if (ifs[n].nif.storage_q)
 			m |= 1u << (n * NIC_MAX_QUEUES + ifs[n].nif.storage_q);
+	}
 	return m;
 }
 
@@ -393,12 +400,19 @@ static void bring_up(void)
 	nifs = nic_count() < NIC_MAX ? nic_count() : NIC_MAX;
 	if (!nifs)
 		pr_warn("net: no NIC found\n");
+	const char *stor = param_get("rd.iscsi.iface")->str;
+	bool stor_found = false;
 	for (unsigned n = 0; n < nifs; n++) {
 		struct net_if *i = &ifs[n];
 		struct nic *nic = nic_get(n);
-		if (nif_attach(&i->nif, nic, n, nic_name_for(nic, have_ifn ? &ifn : NULL),
-		               net_kick))
+		const char *name = nic_name_for(nic, have_ifn ? &ifn : NULL);
+		bool is_stor = stor && strcmp(stor, name) == 0;
+		stor_found |= is_stor;
+		if (nif_attach(&i->nif, nic, n, name, net_kick, is_stor))
 			continue;
+		if (is_stor)
+			pr_info("net: %s: storage's NIC (rd.iscsi.iface=): buffers from %s, served "
+			        "first\n", name, mm_part_name(MM_NETSTOR));
 		i->attached = true;
 		pr_info("net: %s: %s %02x:%02x:%02x:%02x:%02x:%02x, %u RX / %u TX queues, %s\n",
 		        i->nif.name, nic->ops->name, nic->mac[0], nic->mac[1], nic->mac[2],
@@ -411,6 +425,9 @@ static void bring_up(void)
 	}
 	if (cfg.mode != NETCFG_OFF && cfg.iface[0] && !matched)
 		pr_err("net: ip=: no interface named %s\n", cfg.iface);
+	if (stor && !stor_found)
+		pr_err("net: rd.iscsi.iface=%s: no interface of that name; storage shares the "
+		       "NICs with everything else\n", stor);
 	if (cfg.mode == NETCFG_OFF || !matched)
 		unconfigurable = true;
 	sys_timeout(LINK_POLL_FAST, link_poll, (void *)(uintptr_t)sys_now());

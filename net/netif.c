@@ -371,7 +371,8 @@ static void nif_kick_nop(struct nic *n, unsigned q, void *ctx)
 	(void)ctx;
 }
 
-int nif_attach(struct nif *nif, struct nic *nic, unsigned index, const char *name, nic_kick_fn kick)
+int nif_attach(struct nif *nif, struct nic *nic, unsigned index, const char *name, nic_kick_fn kick,
+               bool storage_nic)
 {
 	int rc;
 
@@ -383,8 +384,10 @@ int nif_attach(struct nif *nif, struct nic *nic, unsigned index, const char *nam
 	nic->tx_done = nif_tx_done;
 	nic->kick = kick;
 	nic->ctx = nif;
-	if (nic->nrxq >= 2)
-		nic->rxq_part[1] = MM_NETSTOR; /* the storage queue pair */
+	nif->storage_nic = storage_nic;
+	for (unsigned q = 0; q < nic->nrxq; q++)
+		if (storage_nic || q == 1)
+			nic->rxq_part[q] = MM_NETSTOR; /* storage's NIC, or its queue pair */
 	rc = nic->ops->open(nic);
 	if (rc) {
 		pr_err("net: %s (%s): open failed: %d\n", nif->name, nic->ops->name, rc);
@@ -394,7 +397,7 @@ int nif_attach(struct nif *nif, struct nic *nic, unsigned index, const char *nam
 		rc = -ENOMEM;
 		goto err_add;
 	}
-	nif->storage_q = nic->nrxq >= 2 && nic->ntxq >= 2 ? 1 : 0;
+	nif->storage_q = !storage_nic && nic->nrxq >= 2 && nic->ntxq >= 2 ? 1 : 0;
 	netif_set_up(&nif->netif);
 	nif_check_link(nif);
 	return 0;

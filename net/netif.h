@@ -25,7 +25,9 @@
  * pairs gives storage a pair of its own, queue 1: its RX buffers come from
  * net-storage, storage frames leave on it (so a multi-queue tap, which
  * sends a flow back on the queue it last came from, answers on it too), and
- * the net thread polls it first.  ICMP errors the node sends are
+ * the net thread polls it first.  A NIC named by rd.iscsi.iface= is
+ * storage's whole: every queue's buffers come from net-storage and the net
+ * thread polls it before the others.  ICMP errors the node sends are
  * limited to NET_ICMP_ERRORS_PER_S, node-wide, as Linux limits them.
  *
  * Context: everything here runs in the net thread, except the kick
@@ -72,6 +74,7 @@ struct nif {
 	unsigned index; /* position in net.c's table */
 	char name[NETCFG_IFNAME_MAX];
 	struct nif_backlog bl[NET_CLASS_N];
+	bool storage_nic;          /* the whole NIC is storage's (rd.iscsi.iface=) */
 	unsigned storage_q;        /* the storage queue pair, or 0: shared with general */
 	unsigned rx_general_round; /* general frames taken in this poll round */
 	unsigned rx_general_held;  /* general RX buffers the stack holds */
@@ -89,7 +92,7 @@ struct nif {
  * Returns 0 or -errno from the driver's open.  Net thread, once per NIC.
  */
 int nif_attach(struct nif *nif, struct nic *nic, unsigned index, const char *name,
-               nic_kick_fn kick);
+               nic_kick_fn kick, bool storage_nic);
 
 /*
  * Deliver up to budget frames from RX queue q into lwIP and reap TX

@@ -584,7 +584,7 @@ static void setup(void)
 	nic.ops = &fake_ops;
 	memcpy(nic.name, "eth0", 5);
 	memcpy(nic.mac, node_mac, sizeof(node_mac));
-	if (nif_attach(&nif, &nic, 0, "eth0", kick_nop))
+	if (nif_attach(&nif, &nic, 0, "eth0", kick_nop, false))
 		fail("nif_attach");
 	IP4_ADDR(&my_ip, 10, 0, 2, 15);
 	IP4_ADDR(&my_mask, 255, 255, 255, 0);

@@ -10,6 +10,7 @@ traffic classes at work: general frames dropped over their budget, ICMP
 port-unreachables rate-limited, storage frames counted as storage.
 """
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -34,6 +35,21 @@ def counters(log):
     return out
 
 
+def finish_under_flood(node, flood_cmd):
+    """Flood the node (flood_cmd: the generator's command line, perhaps
+    behind a namespace prefix, without its options) until it ends; stop the
+    generator by PID.  The node's Result and what the generator said."""
+    at = flood_cmd.index(FLOOD) + 1
+    cmd = flood_cmd[:at] + ["--pps", str(PPS), "--seconds", "600"] + flood_cmd[at:]
+    flood = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        b = node.finish(timeout=600)
+    finally:
+        flood.terminate()  # ours, by PID
+        sent = flood.communicate(timeout=10)[0]
+    return b, sent.strip()
+
+
 @pytest.mark.parametrize("nic", NICS)
 def test_write_and_verify_through_a_udp_flood(make_lun, tgt, start_node, nic):
     lun = make_lun()
@@ -44,20 +60,14 @@ def test_write_and_verify_through_a_udp_flood(make_lun, tgt, start_node, nic):
                       nics=[Nic(nic, guestfwd=[tgt.guestfwd()],
                                 hostfwd=[f"udp:127.0.0.1:{hport}-:9"])])
     node.wait_for(r"iscsi: LUN \d+:", timeout=120)
-    flood = subprocess.Popen([FLOOD, "--pps", str(PPS), "--seconds", "600", "udp", "127.0.0.1",
-                              str(hport)], stdout=subprocess.PIPE, text=True)
-    try:
-        b = node.finish(timeout=600)
-    finally:
-        flood.terminate()  # ours, by PID
-        sent = flood.communicate(timeout=10)[0]
+    b, sent = finish_under_flood(node, [FLOOD, "udp", "127.0.0.1", str(hport)])
     assert b.status == qemu_status(0), str(b)
     assert f"blkcheck: verify offset=0 length={64 * MiB} ok" in line(b, "blkcheck: verify"), b
     assert host_check(lun, 41, 0, 64 * MiB) == "ok"
     # The keepalive was answered throughout: no NOP timeout, no reconnect.
     assert "lost" not in b.log and "reinstated" not in b.log, str(b)
     c = counters(b.log)
-    print(f"{nic}: {c}; flood: {sent.strip()}")
+    print(f"{nic}: {c}; flood: {sent}")
     assert c["storage_rx"] > 10000 and c["storage_tx"] > 10000, str(b)
     assert c["general_rx"] > 0, str(b)
     assert c["drop_general"] > 0, str(b)  # over the general budget, dropped at once
@@ -83,24 +93,54 @@ def test_multiqueue_tap_gives_storage_its_own_queue(lan, make_lun, start_node):
                       f"write 41 0 {64 * MiB} verify 41 0 {64 * MiB}",
                       wrap=lan.wrap, nics=[lan.nic("virtio-net-pci", queues=2)])
     node.wait_for(r"iscsi: LUN \d+:", timeout=120)
-    flood = subprocess.Popen(lan.wrap + [FLOOD, "--pps", str(PPS), "--seconds", "600", "udp",
-                                         "10.77.0.2", "9"], stdout=subprocess.PIPE, text=True)
-    try:
-        b = node.finish(timeout=600)
-    finally:
-        flood.terminate()  # ours, by PID
-        sent = flood.communicate(timeout=10)[0]
+    b, sent = finish_under_flood(node, lan.wrap + [FLOOD, "udp", "10.77.0.2", "9"])
     assert b.status == qemu_status(0), str(b)
     assert host_check(lun, 41, 0, 64 * MiB) == "ok"
     assert "lost" not in b.log and "reinstated" not in b.log, str(b)
     c = counters(b.log)
     q0, q1 = queue_rx(b.log, 0), queue_rx(b.log, 1)
-    print(f"mq: {c}; q0 rx {q0}, q1 rx {q1}; flood: {sent.strip()}")
+    print(f"mq: {c}; q0 rx {q0}, q1 rx {q1}; flood: {sent}")
     assert "2 RX / 2 TX queues" in b.log, str(b)
     # Nearly every storage frame came in on the storage queue (the first few,
     # before tun has seen the flow leave on queue 1, may not).
     assert q1 >= 0.9 * c["storage_rx"], str(b)
     assert c["icmp_limited"] > 0, str(b)
     # The storage queue's buffers are net-storage's, and it shows at exit.
+    m = re.search(r"net-storage +(\d+) KiB of", b.log)
+    assert m and int(m.group(1)) > 0, str(b)
+
+
+def iface_counters(log, name):
+    m = re.search(rf"net: {name}: storage rx (\d+) tx (\d+); general rx (\d+) tx (\d+)", log)
+    return tuple(map(int, m.groups())) if m else None
+
+
+@pytest.mark.skipif(not shutil.which("dnsmasq"), reason="needs dnsmasq")
+def test_storage_on_a_nic_of_its_own(lan, make_lun, start_node):
+    """Two NICs: eth0 on QEMU's user network takes a 20k pkt/s flood through a
+    hostfwd; eth1, named by rd.iscsi.iface=, is on the test's namespace LAN
+    with dnsmasq and tgtd.  Storage must go through eth1 only, the flood
+    through eth0 only, and eth1's buffers must be net-storage's."""
+    lun = make_lun()
+    lan.target(IQN, backing=lun)
+    lan.dhcp()
+    hport = free_port()
+    node = start_node(f"app=blkcheck rd.iscsi.iface=eth1 iscsi.nop_interval=1 "
+                      f"iscsi.nop_timeout=5 netroot=iscsi:{NS_ADDR}::3260:1:{IQN} -- "
+                      f"write 41 0 {64 * MiB} verify 41 0 {64 * MiB}", wrap=lan.wrap,
+                      nics=[Nic("virtio-net-pci", hostfwd=[f"udp:127.0.0.1:{hport}-:9"]),
+                            lan.nic("virtio-net-pci")])
+    node.wait_for(r"iscsi: LUN \d+:", timeout=180)
+    # QEMU's hostfwd listens on 127.0.0.1 inside the namespace QEMU runs in.
+    b, sent = finish_under_flood(node, lan.wrap + [FLOOD, "udp", "127.0.0.1", str(hport)])
+    assert b.status == qemu_status(0), str(b)
+    assert host_check(lun, 41, 0, 64 * MiB) == "ok"
+    assert "lost" not in b.log and "reinstated" not in b.log, str(b)
+    b.require("net: eth1: storage's NIC (rd.iscsi.iface=)")
+    e0, e1 = iface_counters(b.log, "eth0"), iface_counters(b.log, "eth1")
+    print(f"eth0 {e0}, eth1 {e1}; flood: {sent}")
+    assert e1[0] > 10000 and e1[1] > 10000, str(b)  # storage came and went on eth1
+    assert e0[0] == 0 and e0[1] == 0, str(b)        # and never on eth0
+    assert e0[2] > 1000, str(b)                      # where the flood landed
     m = re.search(r"net-storage +(\d+) KiB of", b.log)
     assert m and int(m.group(1)) > 0, str(b)
