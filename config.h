@@ -47,7 +47,8 @@
 #define NET_SENDS_MAX       16   /* net_send()s in flight per connection (a power of two) */
 #define NET_ACCEPT_MAX      4    /* connections a listener holds before net_accept() */
 #define NET_RX_WRAPPERS     1024 /* received frames lwIP may hold at once, all NICs */
-#define NET_LWIP_MEM_SIZE   (256 * KiB) /* lwIP's heap (TX headers, TCP segments), in net-general */
+#define NET_LWIP_GENERAL_BYTES (512 * KiB) /* lwIP's memory for general traffic, in net-general */
+#define NET_LWIP_STORAGE_BYTES (512 * KiB) /* lwIP's memory for storage traffic, in net-storage */
 #define NET_TCP_WND         (240 * KiB) /* receive window per connection */
 #define NET_TCP_SND_BUF     (256 * KiB) /* send buffer per connection */
 #define NET_TCP_OOSEQ_BYTES (64 * KiB)  /* out-of-order data held per connection */

@@ -16,6 +16,9 @@
  *     iosize BYTES               bytes per request (default 1 MiB)
  *     exhaust                    fill the app heap and the net-general partition and keep
  *                                them full, to show storage I/O does not need them
+ *     netfill ADDR PORT CONNS    open CONNS ordinary TCP connections to a sink that never
+ *                                reads and queue data on each until lwIP's general memory
+ *                                is full, and keep it so: storage must not need it
  *
  * The pattern: the 8-byte little-endian word at LUN byte offset 8k is
  * f(SEED + k) mod 2^64, f being splitmix64's finaliser.  The raw commands
@@ -33,6 +36,8 @@
 #include "kernel/clock.h"
 #include "kernel/sync.h"
 #include "mm/mm.h"
+#include "net/netmem.h"
+#include "net/sock.h"
 
 #define MAX_QD 64
 
@@ -352,6 +357,44 @@ static int exhaust(void)
 	return 0;
 }
 
+/* Fill lwIP's general memory from the TX side: connections whose peer
+ * never reads, each with every send it may queue.  They stay open, and so
+ * does their buffer (zero copy: lwIP points into it until the node ends). */
+static int netfill(const char *addr, uint64_t port, uint64_t conns)
+{
+	const struct netmem_arena *gen = netmem_arena(NET_CLASS_GENERAL);
+	const size_t len = 256 * 1024;
+	uint8_t *fill_buf = calloc(1, len);
+	struct net_conn *c[NET_CONNS_MAX];
+	unsigned opened = 0, queued = 0;
+	if (!fill_buf) {
+		printf("blkcheck: netfill: no %zu KiB in the app heap\n", len / 1024);
+		return -ENOMEM;
+	}
+	/* Connect them all first, then queue on all at once: lwIP takes in
+	 * every connection's send buffer in one go, faster than any peer drains. */
+	for (; opened < conns && opened < NET_CONNS_MAX - 4; opened++) {
+		int rc = net_connect(addr, (uint16_t)port, &c[opened], 30 * NSEC_PER_SEC);
+		if (rc) {
+			printf("blkcheck: netfill: connection %u to %s:%llu failed: %s (error %d)\n",
+			       opened + 1, addr, (unsigned long long)port, strerror(-rc), rc);
+			break;
+		}
+	}
+	struct net_iov iov = {fill_buf, len};
+	for (unsigned i = 0; i < opened; i++)
+		while (net_send(c[i], &iov, 1, NULL, NULL) == 0)
+			queued++;
+	uint64_t until = clock_ns() + 20 * NSEC_PER_SEC;
+	while (!gen->fails && clock_ns() < until)
+		thread_sleep_ns(100 * NSEC_PER_MSEC);
+	printf("blkcheck: netfill connections=%u sends=%u general lwIP memory %zu of %zu KiB, "
+	       "%llu failed allocations\n",
+	       opened, queued, gen->used / 1024, (size_t)(gen->end - gen->base) / 1024,
+	       (unsigned long long)gen->fails);
+	return gen->fails ? 0 : -ENOMEM;
+}
+
 static int number(const char *s, uint64_t *out)
 {
 	char *end;
@@ -371,7 +414,8 @@ static int usage(const char *why)
 	       "blkcheck: usage: app=blkcheck -- CMD ARGS [CMD ARGS ...] with CMD one of\n"
 	       "  write SEED OFFSET LENGTH | verify SEED OFFSET LENGTH | read OFFSET LENGTH |\n"
 	       "  rawwrite OFFSET LENGTH | rawread OFFSET LENGTH |\n"
-	       "  info | randread COUNT | qd N (1..%d) | iosize BYTES | exhaust\n"
+	       "  info | randread COUNT | qd N (1..%d) | iosize BYTES | exhaust |\n"
+	       "  netfill ADDR PORT CONNS\n"
 	       "  numbers are decimal; OFFSET and LENGTH are bytes, multiples of the block size\n",
 	       why, MAX_QD);
 	return 2;
@@ -442,11 +486,25 @@ static const struct {
     {"exhaust", 0, cmd_exhaust},
 };
 
+/* netfill ADDR PORT CONNS: its first argument is an address, not a number. */
+static int run_netfill(int argc, char **argv, int *i)
+{
+	uint64_t port, conns;
+	if (*i + 2 >= argc || number(argv[*i + 1], &port) || number(argv[*i + 2], &conns) ||
+	    port == 0 || port > 65535 || conns == 0)
+		return usage("netfill ADDR PORT CONNS: a dotted address, a port and a count");
+	const char *addr = argv[*i];
+	*i += 3;
+	return netfill(addr, port, conns) ? 1 : 0;
+}
+
 /* Run the command at argv[*i], advancing *i past its arguments. */
 static int run_cmd(int argc, char **argv, int *i)
 {
 	const char *cmd = argv[(*i)++];
 	char why[96];
+	if (!strcmp(cmd, "netfill"))
+		return run_netfill(argc, argv, i);
 	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
 		if (strcmp(cmd, cmds[c].name))
 			continue;

@@ -59,13 +59,18 @@ bool flow_is_peer(const struct flow_table *t, uint32_t addr)
 	return false;
 }
 
+bool flow_has(const struct flow_table *t, const struct flow_key *k)
+{
+	for (unsigned i = 0; t->n && i < NET_STORAGE_FLOWS_MAX; i++)
+		if (t->used[i] && same(&t->flows[i], k))
+			return true;
+	return false;
+}
+
 static bool is_flow(const struct flow_table *t, uint32_t src, uint16_t sport, uint16_t dport)
 {
 	const struct flow_key k = {.raddr = src, .rport = sport, .lport = dport};
-	for (unsigned i = 0; i < NET_STORAGE_FLOWS_MAX; i++)
-		if (t->used[i] && same(&t->flows[i], &k))
-			return true;
-	return false;
+	return flow_has(t, &k);
 }
 
 /* Where the network header starts (after any 802.1Q tag), with the

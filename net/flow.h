@@ -55,6 +55,9 @@ int flow_add(struct flow_table *t, const struct flow_key *k);
 /* Forget a storage flow.  0 or -ENOENT. */
 int flow_del(struct flow_table *t, const struct flow_key *k);
 
+/* True if k is a registered flow. */
+bool flow_has(const struct flow_table *t, const struct flow_key *k);
+
 /* True if addr (host order) is the remote end of a registered flow. */
 bool flow_is_peer(const struct flow_table *t, uint32_t addr);
 

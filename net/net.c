@@ -27,6 +27,7 @@
 #include "net/net.h"
 #include "net/netcfg.h"
 #include "net/netif.h"
+#include "net/netmem.h"
 #include "net/nic.h"
 
 PARAM(ip, .key = "ip", .type = CMDLINE_STR, .defval = "dhcp", .on_bad = CMDLINE_USE_DEFAULT,
@@ -61,7 +62,6 @@ struct net_msg {
 	void *arg;
 };
 
-unsigned char *net_lwip_heap; /* LWIP_RAM_HEAP_POINTER, see net/port/lwipopts.h */
 
 static struct net_if ifs[NIC_MAX] NET_STATIC;
 static unsigned nifs;
@@ -134,6 +134,7 @@ static void run_mailbox(void)
 		mb_count--;
 		irq_restore(flags);
 		sem_up(&mb_space);
+		netmem_use(NET_CLASS_GENERAL);
 		m.fn(m.arg);
 	}
 }
@@ -448,9 +449,14 @@ static void net_main(void *arg)
 		bool busy;
 		u32_t ms;
 
+		/* Each step starts as general; the glue names storage's work. */
+		netmem_use(NET_CLASS_GENERAL);
 		busy = run_kicks();
+		netmem_use(NET_CLASS_GENERAL);
 		run_mailbox();
+		netmem_use(NET_CLASS_GENERAL);
 		sys_check_timeouts();
+		netmem_use(NET_CLASS_GENERAL);
 		net_sock_flush();
 		for (unsigned n = 0; n < nifs; n++)
 			if (ifs[n].attached)
@@ -478,17 +484,26 @@ static void net_main(void *arg)
 int net_init(void)
 {
 	int rc;
+	void *gen_mem, *stor_mem;
 
 	mutex_lock(&init_lock);
 	if (init_rc != 1)
 		goto out;
 	rc = -ENOMEM;
-	net_lwip_heap = mm_alloc_aligned(MM_NETGEN, NET_LWIP_HEAP_BYTES, 64);
-	if (!net_lwip_heap) {
-		pr_err("net: no %u KiB for lwIP's heap in %s\n", (unsigned)(NET_LWIP_HEAP_BYTES / 1024),
-		       mm_part_name(MM_NETGEN));
-		goto err_heap;
+	gen_mem = mm_alloc_aligned(MM_NETGEN, NET_LWIP_GENERAL_BYTES, 64);
+	if (!gen_mem) {
+		pr_err("net: no %u KiB for lwIP's memory in %s; raise it in config.h\n",
+		       (unsigned)(NET_LWIP_GENERAL_BYTES / 1024), mm_part_name(MM_NETGEN));
+		goto err_gen;
 	}
+	stor_mem = mm_alloc_aligned(MM_NETSTOR, NET_LWIP_STORAGE_BYTES, 64);
+	if (!stor_mem) {
+		pr_err("net: no %u KiB for lwIP's memory in %s; raise it in config.h\n",
+		       (unsigned)(NET_LWIP_STORAGE_BYTES / 1024), mm_part_name(MM_NETSTOR));
+		goto err_stor;
+	}
+	netmem_init(NET_CLASS_GENERAL, gen_mem, NET_LWIP_GENERAL_BYTES);
+	netmem_init(NET_CLASS_STORAGE, stor_mem, NET_LWIP_STORAGE_BYTES);
 	sem_init(&wake, 0);
 	sem_init(&started, 0);
 	sem_init(&mb_space, NET_MBOX_SIZE);
@@ -500,9 +515,10 @@ int net_init(void)
 	goto out;
 
 err_thread:
-	mm_free(MM_NETGEN, net_lwip_heap);
-	net_lwip_heap = NULL;
-err_heap:
+	mm_free(MM_NETSTOR, stor_mem);
+err_stor:
+	mm_free(MM_NETGEN, gen_mem);
+err_gen:
 	init_rc = rc;
 out:
 	rc = init_rc;
@@ -567,6 +583,16 @@ static void net_exit_report(void)
 	for (unsigned n = 0; n < nifs; n++)
 		if (ifs[n].attached)
 			nif_dump(&ifs[n].nif);
+	if (init_rc != 0)
+		return;
+	for (int c = 0; c < NET_CLASS_N; c++) {
+		const struct netmem_arena *a = netmem_arena((enum net_class)c);
+		con_printf("net: lwIP memory, %s: %zu KiB in use, high-water %zu of %zu KiB, "
+		           "%llu failed allocations\n",
+		           c == NET_CLASS_STORAGE ? "storage" : "general", a->used / 1024,
+		           a->hiwater / 1024, (size_t)(a->end - a->base) / 1024,
+		           (unsigned long long)a->fails);
+	}
 }
 REPORT(net, 20, net_exit_report);
 

@@ -19,6 +19,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "net/netif.h"
+#include "net/netmem.h"
 #include "netif/ethernet.h"
 
 struct flow_table nif_flows;
@@ -114,6 +115,7 @@ static void nif_rx(struct nic *n, struct nic_rxbuf *rb, void *ctx)
 		return;
 	}
 	nif->rx_general_round += cls == NET_CLASS_GENERAL;
+	netmem_use(cls); /* what lwIP allocates for this frame is its class's */
 	p = nif_rx_pbuf(nif, rb, cls);
 	if (!p) {
 		n->stats[q].drops[NIC_DROP_STACK]++;
@@ -322,6 +324,9 @@ static err_t nif_linkoutput(struct netif *netif, struct pbuf *p)
 	} else {
 		pbuf_ref(p); /* the driver's, until tx_done */
 	}
+	/* A storage segment is out: what lwIP allocates next is general's
+	 * unless the glue or the TCP hook says otherwise. */
+	netmem_use(NET_CLASS_GENERAL);
 	if (!pure_ack(p, key, &ack)) {
 		nif_flush_ack(nif);
 		return nif_send(nif, p);
@@ -466,4 +471,15 @@ signed char nif_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, struct pb
 		return ERR_ABRT;
 	}
 	return ERR_OK;
+}
+
+uint8_t nif_tcp_optlen(const struct tcp_pcb *pcb, uint8_t len)
+{
+	if (!pcb)
+		return len; /* a RST for no connection: the class of what it answers */
+	const struct flow_key k = {.raddr = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip))),
+	                           .rport = pcb->remote_port,
+	                           .lport = pcb->local_port};
+	netmem_use(flow_has(&nif_flows, &k) ? NET_CLASS_STORAGE : NET_CLASS_GENERAL);
+	return len;
 }

@@ -108,6 +108,16 @@ int nif_poll(struct nif *nif, unsigned q, int budget);
  */
 void nif_flush_ack(struct nif *nif);
 
+/*
+ * lwIP's LWIP_HOOK_TCP_OUT_TCPOPT_LENGTH, which tcp_out.c evaluates before
+ * every TCP segment or ACK it allocates: serve the PCB's traffic class
+ * (net/netmem.h) and add no options.  pcb is NULL for a RST answering a
+ * segment of no connection; the class then stays that of the segment.
+ * Net thread.
+ */
+struct tcp_pcb;
+uint8_t nif_tcp_optlen(const struct tcp_pcb *pcb, uint8_t len);
+
 /* True while frames wait in a TX backlog.  Net thread. */
 bool nif_tx_pending(const struct nif *nif);
 

@@ -28,6 +28,7 @@
 #include "net/net.h"
 #include "net/netcfg.h"
 #include "net/netif.h"
+#include "net/netmem.h"
 #include "net/sock.h"
 
 #define CLOSE_LINGER_MS 5000
@@ -475,6 +476,7 @@ static void do_connect(void *arg)
 
 	if (!c)
 		goto err_conn;
+	netmem_use(r->to.storage ? NET_CLASS_STORAGE : NET_CLASS_GENERAL);
 	pcb = tcp_new();
 	if (!pcb)
 		goto err_pcb;

@@ -47,14 +47,25 @@
 #define LWIP_NETIF_LINK_CALLBACK   1
 
 /* ---- memory ---- */
-#define MEM_LIBC_MALLOC 0
-#define MEMP_MEM_MALLOC 0
-#define MEM_ALIGNMENT   8
-#define MEM_SIZE        NET_LWIP_MEM_SIZE
-/* Set by net_init() before lwip_init(); NET_LWIP_HEAP_BYTES bytes from MM_NETGEN. */
-extern unsigned char *net_lwip_heap;
-#define LWIP_RAM_HEAP_POINTER net_lwip_heap
-#define NET_LWIP_HEAP_BYTES   (MEM_SIZE + 4096)
+/*
+ * Every byte lwIP allocates, pools included, comes from the arena of the
+ * traffic class being served (net/netmem.h): storage's from net-storage,
+ * general's from net-general, so a flood or a stuck general connection can
+ * never take the memory the storage connection needs to send or ACK.
+ * MEMP_MEM_MALLOC gives up the pools' fixed counts (MEMP_NUM_* below are
+ * upper bounds lwIP no longer enforces; the arenas bound each class) but
+ * keeps their statistics: MEMP_STATS still counts used, max and err per pool.
+ */
+#define MEM_LIBC_MALLOC 1
+#define MEMP_MEM_MALLOC 1
+#define MEM_ALIGNMENT   16
+#include <stddef.h>
+void *netmem_alloc(size_t size);
+void netmem_free(void *p);
+void *netmem_calloc(size_t n, size_t size);
+#define mem_clib_malloc netmem_alloc
+#define mem_clib_free   netmem_free
+#define mem_clib_calloc netmem_calloc
 
 #define MEMP_USE_CUSTOM_POOLS    1 /* net/port/lwippools.h: the RX wrapper pool */
 #define LWIP_SUPPORT_CUSTOM_PBUF 1
@@ -146,7 +157,7 @@ unsigned short nif_chksum(const void *data, int len);
 #define UDP_STATS          1
 #define TCP_STATS          1
 #define MEM_STATS          1
-#define MEMP_STATS         1
+#define MEMP_STATS         1 /* kept with MEMP_MEM_MALLOC: per-pool used/max/err */
 #define SYS_STATS          0
 
 /*
@@ -184,6 +195,10 @@ struct tcp_pcb;
 struct tcp_hdr;
 signed char nif_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, struct pbuf *p);
 #define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) nif_tcp_inpacket(pcb, hdr, p)
+
+/* Before every TCP allocation: charge it to the PCB's traffic class. */
+unsigned char nif_tcp_optlen(const struct tcp_pcb *pcb, unsigned char len);
+#define LWIP_HOOK_TCP_OUT_TCPOPT_LENGTH(pcb, internal_len) nif_tcp_optlen(pcb, internal_len)
 
 /* Debugging: LWIP_DEBUG stays undefined (any definition turns it on). */
 

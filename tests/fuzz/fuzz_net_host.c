@@ -13,16 +13,25 @@
 #include "kernel/panic.h"
 #include "lwip/opt.h"
 #include "lwip/pbuf.h"
+#include "net/netmem.h"
 
 /* Shared with fuzz_netif_input.c (no header: the two are one program). */
 void fuzz_net_advance(uint32_t ms);
 void fuzz_net_seed(uint64_t seed);
 uint32_t rand_u32(void);
 
-/* The heap lwIP's mem.c carves, as net_init() would from MM_NETGEN.  The
- * alignment matches what net_init() asks of mm_alloc_aligned(). */
-static unsigned char heap[NET_LWIP_HEAP_BYTES] __attribute__((aligned(64)));
-unsigned char *net_lwip_heap = heap;
+void fuzz_net_mem(void);
+
+/* lwIP's memory per class, as net_init() carves it from the partitions. */
+static unsigned char gen_mem[NET_LWIP_GENERAL_BYTES] __attribute__((aligned(64)));
+static unsigned char stor_mem[NET_LWIP_STORAGE_BYTES] __attribute__((aligned(64)));
+
+void fuzz_net_mem(void)
+{
+	netmem_init(NET_CLASS_GENERAL, gen_mem, sizeof(gen_mem));
+	netmem_init(NET_CLASS_STORAGE, stor_mem, sizeof(stor_mem));
+	netmem_use(NET_CLASS_GENERAL);
+}
 
 static uint32_t now_ms;
 static uint64_t rand_state;

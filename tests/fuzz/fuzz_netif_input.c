@@ -45,6 +45,7 @@
 /* From fuzz_net_host.c. */
 void fuzz_net_advance(uint32_t ms);
 void fuzz_net_seed(uint64_t seed);
+void fuzz_net_mem(void);
 
 enum {
 	IN_DHCP = 1 << 0,    /* run the DHCP client for this input */
@@ -563,8 +564,9 @@ static void check_idle(void)
 			fail("frames left on a fake RX ring");
 	for (int i = 0; i < MEMP_MAX; i++)
 		if (lwip_stats.memp[i]->used != base_memp[i]) {
-			fprintf(stderr, "pool %s: %u in use, %u at start\n",
-			        lwip_stats.memp[i]->name, lwip_stats.memp[i]->used, base_memp[i]);
+			fprintf(stderr, "pool %s: %lu in use, %lu at start\n",
+			        lwip_stats.memp[i]->name, (unsigned long)lwip_stats.memp[i]->used,
+			        (unsigned long)base_memp[i]);
 			fail("lwIP pool leak");
 		}
 	if (lwip_stats.mem.used != base_mem) {
@@ -580,6 +582,7 @@ static void setup(void)
 	struct udp_pcb *u;
 
 	fuzz_net_seed(1);
+	fuzz_net_mem();
 	lwip_init();
 	nic.ops = &fake_ops;
 	memcpy(nic.name, "eth0", 5);

@@ -4,7 +4,8 @@
 # for the kernel symbols they reach.
 FUZZERS += netif_input
 FZ_LWIP_OBJS := $(addprefix $(B)/fuzz/lwip/,$(LWIP_FILES:.c=.o))
-FZ_netif_input_SRCS := tests/fuzz/fuzz_net_host.c net/netif.c net/flow.c $(FZ_LWIP_OBJS)
+FZ_netif_input_SRCS := tests/fuzz/fuzz_net_host.c net/netif.c net/flow.c net/netmem.c \
+	$(FZ_LWIP_OBJS)
 # Kept between builds: otherwise make deletes them as intermediates and
 # rebuilds all 29 every time.
 .SECONDARY: $(FZ_LWIP_OBJS)

@@ -11,11 +11,13 @@ port-unreachables rate-limited, storage frames counted as storage.
 """
 import re
 import shutil
+import socket
 import subprocess
+import threading
 
 import pytest
 
-from conftest import (FLOOD, IQN, NS_ADDR, MiB, NICS, Nic, free_port, host_check, line,
+from conftest import (FLOOD, IQN, NS_ADDR, MiB, NICS, Nic, boot, free_port, host_check, line,
                       netroot, qemu_status)
 
 PPS = 20000
@@ -144,3 +146,65 @@ def test_storage_on_a_nic_of_its_own(lan, make_lun, start_node):
     assert e0[2] > 1000, str(b)                      # where the flood landed
     m = re.search(r"net-storage +(\d+) KiB of", b.log)
     assert m and int(m.group(1)) > 0, str(b)
+
+
+class Sink:
+    """A TCP server on 127.0.0.1 that accepts and never reads: its peers'
+    data piles up in their send queues."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        self.stop = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        self.sock.settimeout(0.2)
+        while not self.stop:
+            try:
+                c, _ = self.sock.accept()
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                self.conns.append(c)
+            except OSError:
+                pass
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def sink():
+    s = Sink()
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("nic", NICS)
+def test_storage_writes_while_general_tcp_memory_is_full(make_lun, tgt, sink, nic):
+    """TX isolation: 24 ordinary connections to a sink that never reads take
+    every byte of lwIP's general memory and keep it; storage, whose memory is
+    its own (net-storage), then writes and verifies 64 MiB."""
+    lun = make_lun()
+    tgt.add_target(1, IQN, lun)
+    # socat with small buffers, so the sink holding back is felt at once
+    fwd = (f"guestfwd=tcp:10.0.2.101:9000-cmd:socat -b 4096 - "
+           f"TCP:127.0.0.1:{sink.port},,sndbuf=4096")  # ,, is a comma to QEMU
+    b = boot(f"app=blkcheck {netroot()} -- netfill 10.0.2.101 9000 24 "
+             f"write 47 0 {64 * MiB} verify 47 0 {64 * MiB}",
+             nics=[Nic(nic, guestfwd=[tgt.guestfwd(), fwd])], timeout=600)
+    assert b.status == qemu_status(0), str(b)
+    fill = line(b, "blkcheck: netfill")
+    m = re.search(r"(\d+) failed allocations", fill)
+    assert m and int(m.group(1)) > 0, fill  # general memory was full
+    b.require(f"blkcheck: verify offset=0 length={64 * MiB} ok")
+    assert host_check(lun, 47, 0, 64 * MiB) == "ok"
+    m = re.search(r"lwIP memory, storage: .* (\d+) failed allocations", b.log)
+    assert m and int(m.group(1)) == 0, str(b)  # storage never went short
