@@ -375,7 +375,7 @@ void mm_report(bool hiwater)
 				con_printf("  %-11s %#010lx-%#010lx %8s  %-5s  %s\n", "",
 				           (unsigned long)(uintptr_t)__netpools_start,
 				           (unsigned long)(uintptr_t)__netpools_end - 1, a, "pools",
-				           "net-general, continued: lwIP pools, net tables (in the image)");
+				           "net-general, continued: the net tables (in the image)");
 			}
 		}
 		return;

@@ -161,10 +161,10 @@ unsigned short nif_chksum(const void *data, int len);
 #define SYS_STATS          0
 
 /*
- * lwIP's fixed pools must be link-time arrays (each memp_desc points at one),
- * so they cannot come from the net-general heap at run time.  They go to a
- * section of their own instead, which mm counts as part of net-general
- * (linker.ld: __netpools_start/__netpools_end; mm/mm.c).
+ * The net tables (connections, interfaces) are link-time arrays; they go to
+ * a section of their own, which mm counts as part of net-general (linker.ld:
+ * __netpools_start/__netpools_end; mm/mm.c).  lwIP's own pools have no
+ * static memory here: MEMP_MEM_MALLOC takes them from the class arenas.
  */
 #define NET_STATIC __attribute__((section(".bss.netpools")))
 #define LWIP_DECLARE_MEMORY_ALIGNED(variable_name, size)                                           \
