@@ -146,6 +146,7 @@ class Result:
     log: str
     seconds: float
     cmd: list
+    seen: dict = field(default_factory=dict)  # watched regex -> seconds to its first match
 
     @property
     def tether_exit(self):
@@ -249,7 +250,7 @@ class Node:
             raise NodeError(f"QEMU did not finish within {timeout}s: {' '.join(self.cmd)}\n"
                             f"{self.log}")
         status = None if timed_out else self.proc.returncode
-        return Result(status, self.log, time.monotonic() - self.t0, self.cmd)
+        return Result(status, self.log, time.monotonic() - self.t0, self.cmd, dict(self.seen))
 
     def kill(self):
         if self.proc.poll() is None:
