@@ -36,7 +36,7 @@ RANK = {d: r for r, ds in enumerate(LAYERS) for d in ds}
 # A lower layer may name these symbols of a higher one, each for the reason
 # given.  Keep this list short.
 ALLOWED = {
-    ("boot", "kmain"): "the entry stub jumps to the top of the tree",
+    ("boot", "kmain"): "the entry code jumps to the top of the tree",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

@@ -6,7 +6,7 @@ QEMU's command line comes from scripts/qemu.py, as for `make run` and
 `make bench`; tether's exit convention (status N -> QEMU exits 33 + 2N) and
 its exit codes come from there too, read from kernel/panic.h.
 
-Fixtures: start_node (nodes that are always stopped), tgt (a private tgtd),
+Fixtures: start_node (nodes that are always stopped), tgt and other_tgt (private tgtds),
 lan (a network namespace with a tap, dnsmasq and tgtd), make_lun (LUN files).
 """
 import hashlib
@@ -82,6 +82,15 @@ def start_node():
 def tgt(tmp_path):
     """A private tgtd on 127.0.0.1, stopped when the test ends."""
     t = Tgt(tmp_path).start()
+    yield t
+    t.stop()
+
+
+@pytest.fixture
+def other_tgt(tmp_path):
+    """A second private tgtd, for redirects: stopped when the test ends."""
+    os.makedirs(tmp_path / "other", exist_ok=True)
+    t = Tgt(tmp_path / "other").start()
     yield t
     t.stop()
 

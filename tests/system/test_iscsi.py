@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 import qemu
-from conftest import (IMAGE, IQN, PATTERN, MiB, NICS, PORTAL, Nic, Tgt, boot, host_check, line,
+from conftest import (IMAGE, IQN, PATTERN, MiB, NICS, PORTAL, Nic, boot, host_check, line,
                       netroot, pattern_sha256, qemu_status, user_nic)
 
 
@@ -208,29 +208,24 @@ def test_target_gone_for_good_fails_io_clearly(make_lun, start_node, tgt, nic):
 
 
 @pytest.mark.parametrize("nic", NICS)
-def test_login_redirect(make_lun, tmp_path, tgt, nic):
+def test_login_redirect(make_lun, tgt, other_tgt, nic):
     """The target we are sent to answers with a Temporary redirect (tgt's
     RedirectAddress) to a second tgtd; the node follows it and the data lands
     there."""
-    os.makedirs(tmp_path / "other")
-    other = Tgt(tmp_path / "other").start()
-    try:  # the second tgtd is this test's own, not the fixture's
-        lun = make_lun()
-        decoy = make_lun("decoy.img")
-        other.add_target(1, IQN, lun)
-        tgt.add_target(1, IQN, decoy, params={"RedirectAddress": "10.0.2.101",
-                                              "RedirectPort": "3260",
-                                              "RedirectReason": "Temporary"})
-        both = Nic(nic, guestfwd=[tgt.guestfwd(), other.guestfwd(guest_ip="10.0.2.101")])
-        b = boot(f"app=blkcheck {netroot()} -- write 29 0 {4 * MiB} verify 29 0 {4 * MiB}",
-                 nics=[both], timeout=300)
-        assert b.status == qemu_status(0), str(b)
-        b.require("10.0.2.101:3260", f"iscsi: logged in to {IQN} at 10.0.2.101:3260")
-        assert host_check(lun, 29, 0, 4 * MiB) == "ok"
-        with open(decoy, "rb") as f:
-            assert f.read(4 * MiB) == bytes(4 * MiB)
-    finally:
-        other.stop()
+    lun = make_lun()
+    decoy = make_lun("decoy.img")
+    other_tgt.add_target(1, IQN, lun)
+    tgt.add_target(1, IQN, decoy, params={"RedirectAddress": "10.0.2.101",
+                                          "RedirectPort": "3260",
+                                          "RedirectReason": "Temporary"})
+    both = Nic(nic, guestfwd=[tgt.guestfwd(), other_tgt.guestfwd(guest_ip="10.0.2.101")])
+    b = boot(f"app=blkcheck {netroot()} -- write 29 0 {4 * MiB} verify 29 0 {4 * MiB}",
+             nics=[both], timeout=300)
+    assert b.status == qemu_status(0), str(b)
+    b.require("10.0.2.101:3260", f"iscsi: logged in to {IQN} at 10.0.2.101:3260")
+    assert host_check(lun, 29, 0, 4 * MiB) == "ok"
+    with open(decoy, "rb") as f:
+        assert f.read(4 * MiB) == bytes(4 * MiB)
 
 
 @pytest.mark.parametrize("nic", NICS)
