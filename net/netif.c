@@ -194,9 +194,11 @@ static int nif_xmit(struct nif *nif, struct pbuf *p, enum net_class cls)
 		frags[nf].len = q->len;
 		nf++;
 	}
-	/* On a queue of its own, storage needs no reserve in general's ring. */
+	/* The reserve is kept while storage runs, and only on a ring it shares. */
 	unsigned q = cls == NET_CLASS_STORAGE ? nif->storage_q : 0;
-	unsigned keep = cls == NET_CLASS_GENERAL && !nif->storage_q ? NET_TX_STORAGE_RESERVE : 0;
+	unsigned keep = cls == NET_CLASS_GENERAL && !nif->storage_q && nif_flows.n
+	                    ? NET_TX_STORAGE_RESERVE
+	                    : 0;
 	int rc = nic_xmit_keep(nif->nic, q, frags, nf, keep, p);
 	nif->stats.tx_class[cls] += rc == 0;
 	return rc;

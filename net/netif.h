@@ -20,8 +20,8 @@
  * the stack holds at most NET_RX_GENERAL_HELD general RX buffers of a NIC;
  * past either, a general frame is dropped at once (NIC_DROP_GENERAL) and its
  * buffer reposted, so the ring never runs dry under storage.  TX: each class
- * has its own backlog, storage's is sent first, and general frames leave
- * NET_TX_STORAGE_RESERVE descriptors free.  A NIC with two or more queue
+ * has its own backlog, storage's is sent first, and while storage runs
+ * general frames leave NET_TX_STORAGE_RESERVE descriptors free.  A NIC with two or more queue
  * pairs gives storage a pair of its own, queue 1: its RX buffers come from
  * net-storage, storage frames leave on it (so a multi-queue tap, which
  * sends a flow back on the queue it last came from, answers on it too), and
