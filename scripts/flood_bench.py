@@ -221,7 +221,7 @@ def plot(tl, path):
                    color="red", alpha=0.15, label="UDP flood, 20k pkt/s")
     ax.set_xlabel("seconds")
     ax.set_ylabel("storage raw read, MB/s")
-    ax.set_title("tether: storage while unrelated packets flood the node (TCG, slirp)")
+    ax.set_title("tether: storage while unrelated packets flood the node (TCG)")
     ax.legend()
     ax.grid(alpha=0.3)
     os.makedirs(os.path.dirname(path), exist_ok=True)
